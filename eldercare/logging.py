@@ -1,0 +1,30 @@
+"""Logging that never writes a full phone or ID number."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+_ID_CARD = re.compile(r"(?<!\d)(\d{6})\d{8}(\d{3}[\dXx])(?![\dXx])")
+_MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
+_LANDLINE = re.compile(r"(?<!\d)(0\d{2,3}-?)\d{4}(\d{3,4})(?!\d)")
+
+
+def mask_personal(text: str) -> str:
+    """Mask 18-digit ID numbers, mobile and landline phone numbers in free text."""
+    text = _ID_CARD.sub(lambda m: f"{m.group(1)}********{m.group(2)}", text)
+    text = _MOBILE.sub(lambda m: f"{m.group(1)}****{m.group(2)}", text)
+    return _LANDLINE.sub(lambda m: f"{m.group(1)}****{m.group(2)}", text)
+
+
+class MaskingFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return mask_personal(super().format(record))
+
+
+def configure(level: str = "INFO") -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(MaskingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
