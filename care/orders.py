@@ -1,0 +1,414 @@
+"""Placing orders into station queues and moving them through their lifecycle.
+
+Every operation runs in one transaction: capacity, order row, order event and outbox rows commit
+together or not at all. Capacity is taken with a single conditional ``UPDATE`` so it can never be
+oversold, whatever the number of concurrent placements, on SQLite and on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from uuid import uuid4
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from care import lifecycle
+from care.access import Actor, ensure_may_act_for_elder, recipients_for_order
+from care.catalog import HORIZON_DAYS, KINDS, VISIT_KINDS, Catalog, default_catalog, local_today
+from care.db import SessionFactory
+from care.errors import Busy, Full, IllegalTransition, Invalid, NotFound, TooLate
+from care.models import (
+    CapacityTemplate,
+    Elder,
+    Order,
+    OrderEvent,
+    Outbox,
+    Slot,
+    Station,
+    StationCommunity,
+    StationService,
+)
+from care.sql import insert_ignore
+
+
+@dataclass(frozen=True)
+class OrderRequest:
+    elder_id: int
+    kind: str
+    date: date
+    window: str
+    quantity: int = 1
+    visit_kind: str | None = None
+    diet: str | None = None
+    notes: str | None = None
+    channel: str = "web"
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
+class Placed:
+    order: Order
+    created: bool
+    """False when an earlier placement with the same idempotency key is returned."""
+
+
+def order_code(order_id: int) -> str:
+    """A short code to read aloud, unique per order id: a fixed permutation of the six-digit numbers."""
+    space = 900_000
+    n = order_id % space
+    return str(100_000 + (n * 7_927 + 389_117) % space) + ("" if order_id < space else str(order_id // space))
+
+
+def validate_request(req: OrderRequest, catalog: Catalog, now: datetime) -> None:
+    """Check a request against the catalog and the clock before touching the database."""
+    if req.kind not in KINDS:
+        raise Invalid("没有这项服务。", f"unknown service kind {req.kind!r}")
+    if req.kind == "home_visit" and req.visit_kind not in VISIT_KINDS:
+        raise Invalid("请说明上门做什么：探访、护理、助洁还是陪诊。", "visit_kind required for home_visit")
+    item = catalog.service_for(req.kind, req.visit_kind)
+    window = catalog.window(req.kind, req.window)
+    if item is None or window is None:
+        raise Invalid("这个时段不提供该服务。", f"no window {req.window!r} for {req.kind}")
+    if not 1 <= req.quantity <= item.max_quantity:
+        raise Invalid(f"每次可以订1到{item.max_quantity}{item.unit}。",
+                      f"quantity must be 1..{item.max_quantity}")
+    today = local_today(now)
+    if req.date < today or req.date > today + timedelta(days=HORIZON_DAYS - 1):
+        raise Invalid(f"只能预约今天起{HORIZON_DAYS}天内的服务。", f"date must be within {HORIZON_DAYS} days")
+    if now >= window.deadline(req.date):
+        raise TooLate(
+            f"{window.label}的预约已经截止了（{_deadline_text(window.lead_days, window.cutoff)}截止）。",
+            "booking deadline has passed",
+        )
+    for text in (req.diet, req.notes):
+        if text is not None and len(text) > 500:
+            raise Invalid("备注太长了。", "notes too long")
+
+
+def _deadline_text(lead_days: int, cutoff) -> str:  # type: ignore[no-untyped-def]
+    day = {0: "当天", 1: "前一天"}.get(lead_days, f"提前{lead_days}天")
+    return f"{day}{cutoff.strftime('%H:%M')}"
+
+
+async def choose_station(session: AsyncSession, community_id: int, kind: str, service_code: str) -> Station:
+    row = await session.execute(
+        select(Station)
+        .join(StationCommunity, StationCommunity.station_id == Station.id)
+        .join(StationService, StationService.station_id == Station.id)
+        .where(
+            StationCommunity.community_id == community_id,
+            StationCommunity.kind == kind,
+            StationService.service_code == service_code,
+            Station.active.is_(True),
+        )
+        .order_by(StationCommunity.priority, Station.id)
+        .limit(1)
+    )
+    station = row.scalars().first()
+    if station is None:
+        raise Invalid("您所在的社区暂时没有服务站提供这项服务。", "no station serves this community")
+    return station
+
+
+async def ensure_slots(session: AsyncSession, station_id: int, first: date, days: int = HORIZON_DAYS) -> int:
+    """Create the missing slots of ``days`` days from the station's weekly template; returns how many."""
+    templates = (
+        await session.execute(select(CapacityTemplate).where(CapacityTemplate.station_id == station_id))
+    ).scalars().all()
+    rows = [
+        {"station_id": station_id, "kind": t.kind, "date": day, "window": t.window, "capacity": t.capacity,
+         "taken": 0}
+        for offset in range(days)
+        for day in [first + timedelta(days=offset)]
+        for t in templates
+        if t.weekday == day.weekday()
+    ]
+    if not rows:
+        return 0
+    result = await session.execute(insert_ignore(session, Slot, rows, ["station_id", "kind", "date", "window"]))
+    return max(result.rowcount or 0, 0)
+
+
+async def _slot_for(session: AsyncSession, station_id: int, kind: str, day: date, window: str) -> Slot:
+    query = select(Slot).where(Slot.station_id == station_id, Slot.kind == kind, Slot.date == day,
+                               Slot.window == window)
+    slot = (await session.execute(query)).scalars().first()
+    if slot is None:
+        await ensure_slots(session, station_id, day, 1)
+        slot = (await session.execute(query)).scalars().first()
+    if slot is None or slot.capacity == 0:
+        raise Full("这个时段服务站不提供这项服务，请换一天或换个时段。", "no capacity in this window",
+                   remaining=0)
+    return slot
+
+
+async def _take_capacity(session: AsyncSession, slot: Slot, quantity: int) -> None:
+    result = await session.execute(
+        update(Slot)
+        .where(Slot.id == slot.id, Slot.taken + quantity <= Slot.capacity)
+        .values(taken=Slot.taken + quantity)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        remaining = (await session.execute(select(Slot.capacity - Slot.taken).where(Slot.id == slot.id))).scalar()
+        remaining = max(int(remaining or 0), 0)
+        if remaining:
+            raise Full(f"这个时段只剩{remaining}个名额了。", f"only {remaining} left", remaining=remaining)
+        raise Full("这个时段已经约满了，请换一天或换个时段。", "this window is full", remaining=0)
+
+
+def _record(session: AsyncSession, order: Order, actor: Actor, now: datetime, before: str | None,
+            note: str | None, recipients: list[tuple[str, int]]) -> None:
+    """Write the order event and one outbox row per recipient."""
+    session.add(OrderEvent(order_id=order.id, station_id=order.station_id, at=now, actor=actor.label,
+                           from_status=before, to_status=order.status, note=note))
+    payload = {
+        "order": order.code, "event": order.status, "from": before, "kind": order.kind,
+        "visit_kind": order.visit_kind, "service": order.service_code, "date": order.date.isoformat(),
+        "window": order.window, "quantity": order.quantity, "station_id": order.station_id,
+        "elder_id": order.elder_id, "note": note, "actor": actor.label,
+    }
+    for recipient_type, recipient_id in recipients:
+        session.add(Outbox(topic=f"order.{order.status}", recipient_type=recipient_type,
+                           recipient_id=recipient_id, payload=payload, created_at=now, available_at=now))
+
+
+async def _existing(session: AsyncSession, key: str | None) -> Order | None:
+    if key is None:
+        return None
+    return (await session.execute(select(Order).where(Order.idempotency_key == key))).scalars().first()
+
+
+async def place_order(
+    sessions: SessionFactory, req: OrderRequest, actor: Actor, now: datetime, catalog: Catalog | None = None
+) -> Placed:
+    """Place one order; a retry with the same idempotency key returns the first order unchanged."""
+    catalog = catalog or default_catalog()
+    async with sessions() as session:
+        found = await _existing(session, req.idempotency_key)
+        if found is not None:
+            return Placed(found, created=False)
+    validate_request(req, catalog, now)
+    item = catalog.service_for(req.kind, req.visit_kind)
+    window = catalog.window(req.kind, req.window)
+    assert item is not None and window is not None
+    try:
+        async with sessions() as session, session.begin():
+            found = await _existing(session, req.idempotency_key)
+            if found is not None:
+                return Placed(found, created=False)
+            elder = await session.get(Elder, req.elder_id)
+            if elder is None:
+                raise NotFound("找不到这位老人。", "elder not found")
+            station = await choose_station(session, elder.community_id, req.kind, item.code)
+            await ensure_may_act_for_elder(session, actor, elder, station_id=station.id)
+            slot = await _slot_for(session, station.id, req.kind, req.date, req.window)
+            await _take_capacity(session, slot, req.quantity)
+            pay = item.price_for(elder.economic)
+            order = Order(
+                code="~" + uuid4().hex[:11], elder_id=elder.id, station_id=station.id,
+                slot_id=slot.id, service_code=item.code, kind=req.kind, visit_kind=item.visit_kind,
+                date=req.date, window=req.window, window_rank=window.rank, quantity=req.quantity,
+                diet=req.diet if req.diet is not None else elder.diet, notes=req.notes,
+                address=elder.address, unit_price_fen=item.unit_price_fen,
+                subsidy_fen=(item.unit_price_fen - pay) * req.quantity, amount_due_fen=pay * req.quantity,
+                channel=req.channel, placed_by=actor.label, idempotency_key=req.idempotency_key,
+                status=lifecycle.PENDING, created_at=now, updated_at=now,
+            )
+            session.add(order)
+            await session.flush()
+            order.code = order_code(order.id)
+            order.elder, order.station = elder, station
+            _record(session, order, actor, now, None, None, await recipients_for_order(session, order))
+        return Placed(order, created=True)
+    except IntegrityError:
+        # A concurrent retry with the same key won the race: return its order.
+        async with sessions() as session:
+            found = await _existing(session, req.idempotency_key)
+        if found is None:
+            raise
+        return Placed(found, created=False)
+
+
+async def _locked_order(session: AsyncSession, code: str) -> Order:
+    """The order row, locked for this transaction (``FOR UPDATE SKIP LOCKED`` on PostgreSQL)."""
+    query = select(Order).where(Order.code == code)
+    order = (await session.execute(query.with_for_update(skip_locked=True, of=Order))).scalars().first()
+    if order is None:
+        if (await session.execute(select(Order.id).where(Order.code == code))).first() is not None:
+            raise Busy("另一位工作人员正在处理这个订单，请稍后刷新。", "order is being changed by someone else")
+        raise NotFound("找不到这个订单。", "order not found")
+    return order
+
+
+@dataclass(frozen=True)
+class Transition:
+    order: Order
+    changed: bool
+    """False when the order already had the target status (a double-clicked button)."""
+
+
+async def transition(
+    sessions: SessionFactory, code: str, action_name: str, actor: Actor, now: datetime,
+    reason: str | None = None, catalog: Catalog | None = None,
+) -> Transition:
+    """Apply a lifecycle action to an order, with its event and notifications, in one transaction."""
+    action = lifecycle.ACTIONS.get(action_name)
+    if action is None:
+        raise Invalid("不支持这个操作。", f"unknown action {action_name!r}")
+    reason = (reason or "").strip() or None
+    if reason and len(reason) > 500:
+        raise Invalid("原因太长了。", "reason too long")
+    catalog = catalog or default_catalog()
+    async with sessions() as session, session.begin():
+        order = await _locked_order(session, code)
+        if action.by_station:
+            if not actor.may_work_station(order.station_id):
+                raise NotFound("找不到这个订单。", "order not found")
+        else:
+            await ensure_may_act_for_elder(session, actor, order.elder, station_id=order.station_id)
+        if order.status == action.target:
+            return Transition(order, changed=False)
+        if order.status not in action.sources:
+            label = lifecycle.STATUS_LABELS[order.status]
+            raise IllegalTransition(f"订单{label}，不能{action.label}。",
+                                    f"cannot {action.name} an order that is {order.status}",
+                                    status=order.status)
+        if action.needs_reason and not reason:
+            raise Invalid("请填写原因。", "a reason is required")
+        if action.name == "cancel" and actor.kind in ("elder", "family"):
+            window = catalog.window(order.kind, order.window)
+            if window is not None and now >= window.deadline(order.date):
+                raise TooLate("已经过了取消的时间，请打电话给服务站。", "cancellation deadline has passed")
+        before = order.status
+        order.status = action.target
+        order.updated_at = now
+        if action.releases_capacity:
+            await session.execute(
+                update(Slot).where(Slot.id == order.slot_id).values(taken=Slot.taken - order.quantity)
+                .execution_options(synchronize_session=False)
+            )
+        _record(session, order, actor, now, before, reason, await recipients_for_order(session, order))
+    return Transition(order, changed=True)
+
+
+async def modify_order(
+    sessions: SessionFactory, code: str, actor: Actor, now: datetime, *, day: date | None = None,
+    window: str | None = None, quantity: int | None = None, catalog: Catalog | None = None,
+) -> Order:
+    """Move an open order to another day/window or change its quantity, re-taking capacity atomically."""
+    catalog = catalog or default_catalog()
+    async with sessions() as session, session.begin():
+        order = await _locked_order(session, code)
+        await ensure_may_act_for_elder(session, actor, order.elder, station_id=order.station_id)
+        if order.status != lifecycle.PENDING:
+            label = lifecycle.STATUS_LABELS[order.status]
+            raise IllegalTransition(f"订单{label}，不能再修改了。", "only pending orders can be modified",
+                                    status=order.status)
+        req = OrderRequest(elder_id=order.elder_id, kind=order.kind, visit_kind=order.visit_kind,
+                           date=day or order.date, window=window or order.window,
+                           quantity=quantity or order.quantity)
+        old_window = catalog.window(order.kind, order.window)
+        if old_window is not None and now >= old_window.deadline(order.date):
+            raise TooLate("已经过了修改的时间，请打电话给服务站。", "modification deadline has passed")
+        validate_request(req, catalog, now)
+        await session.execute(
+            update(Slot).where(Slot.id == order.slot_id).values(taken=Slot.taken - order.quantity)
+            .execution_options(synchronize_session=False)
+        )
+        slot = await _slot_for(session, order.station_id, req.kind, req.date, req.window)
+        await _take_capacity(session, slot, req.quantity)
+        item = catalog.service_for(req.kind, req.visit_kind)
+        assert item is not None
+        pay = item.price_for(order.elder.economic)
+        note = f"{order.date}/{order.window}/{order.quantity} → {req.date}/{req.window}/{req.quantity}"
+        order.slot_id, order.date, order.window, order.quantity = slot.id, req.date, req.window, req.quantity
+        order.window_rank = catalog.window(req.kind, req.window).rank  # type: ignore[union-attr]
+        order.subsidy_fen = (item.unit_price_fen - pay) * req.quantity
+        order.amount_due_fen = pay * req.quantity
+        order.updated_at = now
+        _record(session, order, actor, now, order.status, note, await recipients_for_order(session, order))
+    return order
+
+
+async def station_queue(
+    session: AsyncSession, station_id: int, first: date, *, days: int | None = None,
+    statuses: tuple[str, ...] | None = None, kind: str | None = None,
+) -> list[Order]:
+    """A station's orders from ``first`` on, in the order staff work them: date, window, creation."""
+    query = select(Order).where(Order.station_id == station_id, Order.date >= first)
+    if days is not None:
+        query = query.where(Order.date < first + timedelta(days=days))
+    if statuses:
+        query = query.where(Order.status.in_(statuses))
+    if kind:
+        query = query.where(Order.kind == kind)
+    query = query.order_by(Order.date, Order.window_rank, Order.created_at, Order.id)
+    return list((await session.execute(query)).scalars().all())
+
+
+async def order_for_station(session: AsyncSession, station_id: int, code: str) -> Order:
+    order = (
+        await session.execute(select(Order).where(Order.code == code, Order.station_id == station_id))
+    ).scalars().first()
+    if order is None:
+        raise NotFound("找不到这个订单。", "order not found")
+    return order
+
+
+async def order_events(session: AsyncSession, order_id: int) -> list[OrderEvent]:
+    query = select(OrderEvent).where(OrderEvent.order_id == order_id).order_by(OrderEvent.id)
+    return list((await session.execute(query)).scalars().all())
+
+
+async def orders_of_elders(
+    session: AsyncSession, elder_ids: list[int], *, first: date | None = None, open_only: bool = False
+) -> list[Order]:
+    query = select(Order).where(Order.elder_id.in_(elder_ids))
+    if first is not None:
+        query = query.where(Order.date >= first)
+    if open_only:
+        query = query.where(Order.status.in_(lifecycle.OPEN_STATUSES))
+    return list((await session.execute(query.order_by(Order.date, Order.window_rank, Order.id))).scalars().all())
+
+
+async def all_orders(session: AsyncSession, station_id: int | None = None) -> list[Order]:
+    query = select(Order)
+    if station_id is not None:
+        query = query.where(Order.station_id == station_id)
+    return list((await session.execute(query.order_by(Order.date, Order.window_rank, Order.id))).scalars().all())
+
+
+@dataclass(frozen=True)
+class MealLine:
+    window: str
+    diet: str
+    portions: int
+    orders: int
+
+
+async def meal_list(session: AsyncSession, station_id: int, day: date) -> list[MealLine]:
+    """Portions per meal and diet for a station's kitchen on one day (cancelled and rejected left out)."""
+    rows = await session.execute(
+        select(Order.window, Order.window_rank, func.coalesce(Order.diet, ""), func.sum(Order.quantity),
+               func.count(Order.id))
+        .where(Order.station_id == station_id, Order.date == day, Order.kind == "meal",
+               Order.status.notin_((lifecycle.CANCELLED, lifecycle.REJECTED)))
+        .group_by(Order.window, Order.window_rank, func.coalesce(Order.diet, ""))
+        .order_by(Order.window_rank, func.coalesce(Order.diet, ""))
+    )
+    return [MealLine(w, d or "普通", int(p), int(n)) for w, _rank, d, p, n in rows.all()]
+
+
+async def latest_event_id(session: AsyncSession, station_id: int) -> int:
+    value = await session.execute(select(func.max(OrderEvent.id)).where(OrderEvent.station_id == station_id))
+    return int(value.scalar() or 0)
+
+
+async def events_since(session: AsyncSession, station_id: int, after_id: int) -> list[OrderEvent]:
+    query = (select(OrderEvent).where(OrderEvent.station_id == station_id, OrderEvent.id > after_id)
+             .order_by(OrderEvent.id).limit(200))
+    return list((await session.execute(query)).scalars().all())
