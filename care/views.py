@@ -55,5 +55,5 @@ def order_dict(order: Order, *, personal: bool = True) -> dict[str, Any]:
 
 
 def event_dict(event: OrderEvent) -> dict[str, Any]:
-    return {"at": event.at.astimezone(TZ).isoformat(), "actor": event.actor, "from": event.from_status, "to": event.to_status,
-            "note": event.note}
+    return {"at": event.at.astimezone(TZ).isoformat(), "actor": event.actor, "from": event.from_status,
+            "to": event.to_status, "note": event.note}
