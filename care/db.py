@@ -12,12 +12,12 @@ def is_sqlite(engine: AsyncEngine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
-def make_engine(url: str, *, pool_size: int = 20) -> AsyncEngine:
+def make_engine(url: str, *, pool_size: int = 20, schema: str | None = None) -> AsyncEngine:
     """An async engine; SQLite gets WAL, a busy timeout and ``BEGIN IMMEDIATE`` transactions.
 
     ``BEGIN IMMEDIATE`` takes SQLite's write lock at the start of each transaction, so two
     concurrent placements queue up instead of failing to upgrade a read lock (which SQLite
-    reports as "database is locked").
+    reports as "database is locked"). ``schema`` sets PostgreSQL's search path (tests use one each).
     """
     if url.startswith("sqlite"):
         engine = create_async_engine(url, connect_args={"timeout": 30})
@@ -36,7 +36,9 @@ def make_engine(url: str, *, pool_size: int = 20) -> AsyncEngine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    connect_args = {"server_settings": {"search_path": schema}} if schema else {}
+    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
+                               connect_args=connect_args)
 
 
 def session_factory(engine: AsyncEngine) -> SessionFactory:

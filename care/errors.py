@@ -52,3 +52,10 @@ class Busy(CareError):
 
     status = 409
     code = "busy"
+
+
+class Duplicate(CareError):
+    """The elder already has an open order for the same service, day and window."""
+
+    status = 409
+    code = "duplicate"

@@ -19,7 +19,7 @@ from care import lifecycle
 from care.access import Actor, ensure_may_act_for_elder, recipients_for_order
 from care.catalog import HORIZON_DAYS, KINDS, VISIT_KINDS, Catalog, default_catalog, local_today
 from care.db import SessionFactory
-from care.errors import Busy, Full, IllegalTransition, Invalid, NotFound, TooLate
+from care.errors import Busy, Duplicate, Full, IllegalTransition, Invalid, NotFound, TooLate
 from care.models import (
     CapacityTemplate,
     Elder,
@@ -176,6 +176,20 @@ def _record(session: AsyncSession, order: Order, actor: Actor, now: datetime, be
                            recipient_id=recipient_id, payload=payload, created_at=now, available_at=now))
 
 
+async def _refuse_duplicate(session: AsyncSession, elder_id: int, req: OrderRequest) -> None:
+    """One open order per elder, service, day and window: a second one is almost always a mistake."""
+    query = select(Order.code).where(
+        Order.elder_id == elder_id, Order.kind == req.kind, Order.date == req.date, Order.window == req.window,
+        Order.status.in_(lifecycle.OPEN_STATUSES),
+    )
+    if req.kind == "home_visit":
+        query = query.where(Order.visit_kind == req.visit_kind)
+    code = (await session.execute(query.limit(1))).scalar()
+    if code is not None:
+        raise Duplicate("这个时段已经订过了，不用再订；要改的话请说“改订单”。", "an open order exists for this window",
+                        order=code)
+
+
 async def _existing(session: AsyncSession, key: str | None) -> Order | None:
     if key is None:
         return None
@@ -205,6 +219,7 @@ async def place_order(
                 raise NotFound("找不到这位老人。", "elder not found")
             station = await choose_station(session, elder.community_id, req.kind, item.code)
             await ensure_may_act_for_elder(session, actor, elder, station_id=station.id)
+            await _refuse_duplicate(session, elder.id, req)
             slot = await _slot_for(session, station.id, req.kind, req.date, req.window)
             await _take_capacity(session, slot, req.quantity)
             pay = item.price_for(elder.economic)
