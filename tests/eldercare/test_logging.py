@@ -8,7 +8,8 @@ from eldercare.logging import MaskingFormatter, mask_personal
 
 
 def test_phone_and_id_numbers_are_masked() -> None:
-    text = "老人13800000001，身份证号320703194305121234，另一张32070319430512123X，座机0518-85230001，卡号6222021234567890"
+    text = ("老人13800000001，身份证号320703194305121234，另一张32070319430512123X，"
+            "座机0518-85230001，卡号6222021234567890")
     masked = mask_personal(text)
     assert "13800000001" not in masked and "138****0001" in masked
     assert "320703194305121234" not in masked and "320703********1234" in masked
