@@ -227,7 +227,7 @@ async def place_order(
                 code="~" + uuid4().hex[:11], elder_id=elder.id, station_id=station.id,
                 slot_id=slot.id, service_code=item.code, kind=req.kind, visit_kind=item.visit_kind,
                 date=req.date, window=req.window, window_rank=window.rank, quantity=req.quantity,
-                diet=req.diet if req.diet is not None else elder.diet, notes=req.notes,
+                diet=(req.diet or "").strip() or elder.diet or None, notes=(req.notes or "").strip() or None,
                 address=elder.address, unit_price_fen=item.unit_price_fen,
                 subsidy_fen=(item.unit_price_fen - pay) * req.quantity, amount_due_fen=pay * req.quantity,
                 channel=req.channel, placed_by=actor.label, idempotency_key=req.idempotency_key,
@@ -365,6 +365,13 @@ async def station_queue(
     return list((await session.execute(query)).scalars().all())
 
 
+async def order_by_code(session: AsyncSession, code: str) -> Order:
+    order = (await session.execute(select(Order).where(Order.code == code))).scalars().first()
+    if order is None:
+        raise NotFound("找不到这个订单。", "order not found")
+    return order
+
+
 async def order_for_station(session: AsyncSession, station_id: int, code: str) -> Order:
     order = (
         await session.execute(select(Order).where(Order.code == code, Order.station_id == station_id))
@@ -408,12 +415,11 @@ class MealLine:
 async def meal_list(session: AsyncSession, station_id: int, day: date) -> list[MealLine]:
     """Portions per meal and diet for a station's kitchen on one day (cancelled and rejected left out)."""
     rows = await session.execute(
-        select(Order.window, Order.window_rank, func.coalesce(Order.diet, ""), func.sum(Order.quantity),
-               func.count(Order.id))
+        select(Order.window, Order.window_rank, Order.diet, func.sum(Order.quantity), func.count(Order.id))
         .where(Order.station_id == station_id, Order.date == day, Order.kind == "meal",
                Order.status.notin_((lifecycle.CANCELLED, lifecycle.REJECTED)))
-        .group_by(Order.window, Order.window_rank, func.coalesce(Order.diet, ""))
-        .order_by(Order.window_rank, func.coalesce(Order.diet, ""))
+        .group_by(Order.window, Order.window_rank, Order.diet)
+        .order_by(Order.window_rank, Order.diet)
     )
     return [MealLine(w, d or "普通", int(p), int(n)) for w, _rank, d, p, n in rows.all()]
 

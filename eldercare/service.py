@@ -1,0 +1,91 @@
+"""Process wiring for ``eldercare serve``: one process runs every role on the embedded default."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import secrets
+import signal
+from datetime import datetime, timedelta
+
+from aiohttp import web
+from sqlalchemy import select
+
+from care.catalog import TZ
+from care.demo import demo_data, refresh_slots
+from care.models import Staff
+from eldercare.database import ensure_ready, open_database
+from eldercare.settings import Settings
+from knowledge import KnowledgeBase
+from web.app import create_app
+from web.context import AppContext
+
+log = logging.getLogger(__name__)
+
+
+def secret_key(settings: Settings) -> bytes:
+    """The configured key, or one generated once and kept (mode 600) in the data directory."""
+    if settings.secret_key:
+        return settings.secret_key.encode()
+    path = settings.data_dir / "secret_key"
+    if not path.exists():
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(48))
+    return path.read_text().strip().encode()
+
+
+async def _daily_slots(context: AppContext) -> None:
+    """Keep two weeks of slots ahead: refresh once an hour (cheap: existing slots are skipped)."""
+    while True:
+        try:
+            await refresh_slots(context.sessions, context.clock())
+        except Exception:
+            log.exception("slot refresh failed")
+        await asyncio.sleep(timedelta(hours=1).total_seconds())
+
+
+async def _demo_logins(context: AppContext) -> list[tuple[str, str, str]]:
+    wanted = {s["username"]: s for s in demo_data()["staff"]}
+    async with context.sessions() as session:
+        present = (await session.execute(select(Staff.username).where(Staff.username.in_(wanted)))).scalars().all()
+    return [(u, wanted[u]["password"], wanted[u].get("station", "全部")) for u in present]
+
+
+async def serve(settings: Settings, host: str, port: int) -> None:
+    url = settings.database_url()
+    await asyncio.to_thread(ensure_ready, url)
+    engine, sessions = open_database(url)
+    context = AppContext(sessions=sessions, secret_key=secret_key(settings),
+                         knowledge=lambda: KnowledgeBase.load(settings.data_dir),
+                         secure_cookies=os.environ.get("ELDERCARE_SECURE_COOKIES") == "1")
+    app = create_app(context)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, host, port).start()
+    tasks = [asyncio.create_task(_daily_slots(context))]
+    print(f"养老服务助手已启动  {datetime.now(TZ):%Y-%m-%d %H:%M}", flush=True)
+    print(f"  工作台   http://{host}:{port}/staff", flush=True)
+    print(f"  健康检查 http://{host}:{port}/healthz   指标 http://{host}:{port}/metrics", flush=True)
+    for username, password, station in await _demo_logins(context):
+        print(f"  演示账号 {username} / {password}  ({station})", flush=True)
+    if settings.audiosocket:
+        print("  注意：这个版本还没有电话接入 (AudioSocket)，已忽略该设置。", flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    # Warm the models in the background so the first question is answered quickly.
+    tasks.append(asyncio.create_task(asyncio.to_thread(context.nlu)))
+    tasks.append(asyncio.create_task(asyncio.to_thread(context.knowledge)))
+    try:
+        await stop.wait()
+    finally:
+        for task in tasks:
+            task.cancel()
+        await runner.cleanup()
+        await engine.dispose()

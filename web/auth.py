@@ -1,0 +1,119 @@
+"""Staff sessions in signed cookies, CSRF tokens, the login rate limit, and provider API tokens."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+import time
+from collections import deque
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from care.access import API, STAFF, Actor
+from care.models import Staff
+from care.people import station_for_token
+from web.context import context_of
+
+COOKIE = "eldercare_staff"
+SESSION_SECONDS = 12 * 3600
+
+
+def _sign(key: bytes, payload: bytes) -> str:
+    return base64.urlsafe_b64encode(hmac.new(key, payload, hashlib.sha256).digest()).decode().rstrip("=")
+
+
+def encode_session(key: bytes, staff_id: int, now: float) -> str:
+    data = {"staff": staff_id, "exp": int(now + SESSION_SECONDS), "nonce": secrets.token_urlsafe(12)}
+    payload = base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+    return f"{payload}.{_sign(key, payload.encode())}"
+
+
+def decode_session(key: bytes, cookie: str, now: float) -> dict | None:
+    payload, _, signature = cookie.partition(".")
+    if not payload or not hmac.compare_digest(signature, _sign(key, payload.encode())):
+        return None
+    try:
+        data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or data.get("exp", 0) < now:
+        return None
+    return data
+
+
+def csrf_token(key: bytes, session: dict) -> str:
+    return _sign(key, f"csrf:{session['nonce']}".encode())
+
+
+@dataclass(frozen=True)
+class StaffSession:
+    staff: Staff
+    csrf: str
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(STAFF, self.staff.id, station_id=self.staff.station_id, role=self.staff.role)
+
+
+async def current_staff(request: web.Request) -> StaffSession | None:
+    ctx = context_of(request)
+    data = decode_session(ctx.secret_key, request.cookies.get(COOKIE, ""), time.time())
+    if data is None:
+        return None
+    async with ctx.sessions() as session:
+        staff = await session.get(Staff, data.get("staff"))
+    if staff is None or not staff.active:
+        return None
+    return StaffSession(staff, csrf_token(ctx.secret_key, data))
+
+
+def check_csrf(request: web.Request, who: StaffSession, submitted: str | None) -> None:
+    if not submitted or not hmac.compare_digest(submitted, who.csrf):
+        raise web.HTTPForbidden(text="页面已过期，请刷新后再试。")
+
+
+async def api_actor(request: web.Request) -> Actor | None:
+    """A provider system's bearer token, or the staff session of the console."""
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        async with context_of(request).sessions() as session:
+            station_id = await station_for_token(session, header.removeprefix("Bearer ").strip())
+        return Actor(API, station_id, station_id=station_id) if station_id else None
+    who = await current_staff(request)
+    if who is None:
+        return None
+    if request.method != "GET":
+        check_csrf(request, who, request.headers.get("X-CSRF-Token"))
+    return who.actor
+
+
+class LoginLimiter:
+    """At most ``attempts`` failed logins per client address and per user name in ``window`` seconds."""
+
+    def __init__(self, attempts: int = 5, window: float = 300.0) -> None:
+        self.attempts, self.window = attempts, window
+        self._failures: dict[str, deque[float]] = {}
+
+    def _recent(self, key: str, now: float) -> deque[float]:
+        failures = self._failures.setdefault(key, deque())
+        while failures and failures[0] <= now - self.window:
+            failures.popleft()
+        return failures
+
+    def blocked(self, keys: list[str], now: float) -> bool:
+        return any(len(self._recent(k, now)) >= self.attempts for k in keys)
+
+    def failed(self, keys: list[str], now: float) -> None:
+        for key in keys:
+            self._recent(key, now).append(now)
+
+    def succeeded(self, keys: list[str]) -> None:
+        for key in keys:
+            self._failures.pop(key, None)
+
+
+LIMITER = web.AppKey("login_limiter", LoginLimiter)
