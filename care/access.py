@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from care.errors import Forbidden
-from care.models import Elder, FamilyLink, Order
+from care.models import FamilyLink
 
 ELDER, FAMILY, STAFF, API, SYSTEM = "elder", "family", "staff", "api", "system"
 
@@ -44,11 +44,11 @@ async def linked_elder_ids(session: AsyncSession, family_id: int) -> list[int]:
 
 
 async def ensure_may_act_for_elder(
-    session: AsyncSession, actor: Actor, elder: Elder, station_id: int | None = None
+    session: AsyncSession, actor: Actor, elder_id: int, station_id: int | None = None
 ) -> None:
-    if actor.kind == ELDER and actor.id == elder.id:
+    if actor.kind == ELDER and actor.id == elder_id:
         return
-    if actor.kind == FAMILY and actor.id is not None and elder.id in await linked_elder_ids(session, actor.id):
+    if actor.kind == FAMILY and actor.id is not None and elder_id in await linked_elder_ids(session, actor.id):
         return
     if station_id is not None and actor.may_work_station(station_id):
         return
@@ -57,10 +57,10 @@ async def ensure_may_act_for_elder(
     raise Forbidden("您还没有和这位老人绑定，不能替他办理。", "not allowed to act for this elder")
 
 
-async def recipients_for_order(session: AsyncSession, order: Order) -> list[tuple[str, int]]:
+async def recipients_for_order(session: AsyncSession, station_id: int, elder_id: int) -> list[tuple[str, int]]:
     """Who hears about an order's events: its station, the elder, and every verified family member."""
     rows = await session.execute(
-        select(FamilyLink.family_id).where(FamilyLink.elder_id == order.elder_id, FamilyLink.verified.is_(True))
+        select(FamilyLink.family_id).where(FamilyLink.elder_id == elder_id, FamilyLink.verified.is_(True))
     )
-    return [("station", order.station_id), ("elder", order.elder_id), *(("family", f) for (f,) in rows.all())]
+    return [("station", station_id), ("elder", elder_id), *(("family", f) for (f,) in rows.all())]
 

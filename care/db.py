@@ -37,7 +37,7 @@ def make_engine(url: str, *, pool_size: int = 20, schema: str | None = None) -> 
 
         return engine
     connect_args = {"server_settings": {"search_path": schema}} if schema else {}
-    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
+    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800,
                                connect_args=connect_args)
 
 

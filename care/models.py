@@ -25,6 +25,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+from care import codes
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Aware datetimes in, aware UTC datetimes out, on every database (SQLite stores no zone)."""
@@ -210,7 +212,6 @@ class Order(Base):
     __tablename__ = "orders"
     __table_args__ = (Index("ix_orders_queue", "station_id", "date", "window_rank", "created_at"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(12), unique=True)
     elder_id: Mapped[int] = mapped_column(ForeignKey("elders.id"), index=True)
     station_id: Mapped[int] = mapped_column(ForeignKey("stations.id"))
     slot_id: Mapped[int] = mapped_column(ForeignKey("slots.id"))
@@ -235,6 +236,11 @@ class Order(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     elder: Mapped[Elder] = relationship(lazy="joined")
     station: Mapped[Station] = relationship(lazy="joined")
+
+    @property
+    def code(self) -> str:
+        """The short code people read and say (see ``care.codes``)."""
+        return codes.encode(self.id)
 
 
 class OrderEvent(Base):

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from uuid import uuid4
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from care import lifecycle
+from care import codes, lifecycle
 from care.access import Actor, ensure_may_act_for_elder, recipients_for_order
 from care.catalog import HORIZON_DAYS, KINDS, VISIT_KINDS, Catalog, default_catalog, local_today
 from care.db import SessionFactory
@@ -55,13 +54,6 @@ class Placed:
     """False when an earlier placement with the same idempotency key is returned."""
 
 
-def order_code(order_id: int) -> str:
-    """A short code to read aloud, unique per order id: a fixed permutation of the six-digit numbers."""
-    space = 900_000
-    n = order_id % space
-    return str(100_000 + (n * 7_927 + 389_117) % space) + ("" if order_id < space else str(order_id // space))
-
-
 def validate_request(req: OrderRequest, catalog: Catalog, now: datetime) -> None:
     """Check a request against the catalog and the clock before touching the database."""
     if req.kind not in KINDS:
@@ -93,9 +85,10 @@ def _deadline_text(lead_days: int, cutoff) -> str:  # type: ignore[no-untyped-de
     return f"{day}{cutoff.strftime('%H:%M')}"
 
 
-async def choose_station(session: AsyncSession, community_id: int, kind: str, service_code: str) -> Station:
+async def choose_station(session: AsyncSession, community_id: int, kind: str, service_code: str) -> int:
+    """The station serving this community with this service (the first by priority)."""
     row = await session.execute(
-        select(Station)
+        select(Station.id)
         .join(StationCommunity, StationCommunity.station_id == Station.id)
         .join(StationService, StationService.station_id == Station.id)
         .where(
@@ -107,10 +100,10 @@ async def choose_station(session: AsyncSession, community_id: int, kind: str, se
         .order_by(StationCommunity.priority, Station.id)
         .limit(1)
     )
-    station = row.scalars().first()
-    if station is None:
+    station_id = row.scalar()
+    if station_id is None:
         raise Invalid("您所在的社区暂时没有服务站提供这项服务。", "no station serves this community")
-    return station
+    return station_id
 
 
 async def ensure_slots(session: AsyncSession, station_id: int, first: date, days: int = HORIZON_DAYS) -> int:
@@ -132,62 +125,66 @@ async def ensure_slots(session: AsyncSession, station_id: int, first: date, days
     return max(result.rowcount or 0, 0)
 
 
-async def _slot_for(session: AsyncSession, station_id: int, kind: str, day: date, window: str) -> Slot:
-    query = select(Slot).where(Slot.station_id == station_id, Slot.kind == kind, Slot.date == day,
-                               Slot.window == window)
-    slot = (await session.execute(query)).scalars().first()
+async def _slot_for(session: AsyncSession, station_id: int, kind: str, day: date, window: str) -> int:
+    """The id of the slot (generating it from the weekly template when missing)."""
+    query = select(Slot.id, Slot.capacity).where(Slot.station_id == station_id, Slot.kind == kind,
+                                                 Slot.date == day, Slot.window == window)
+    slot = (await session.execute(query)).first()
     if slot is None:
         await ensure_slots(session, station_id, day, 1)
-        slot = (await session.execute(query)).scalars().first()
+        slot = (await session.execute(query)).first()
     if slot is None or slot.capacity == 0:
         raise Full("这个时段服务站不提供这项服务，请换一天或换个时段。", "no capacity in this window",
                    remaining=0)
-    return slot
+    return slot.id
 
 
-async def _take_capacity(session: AsyncSession, slot: Slot, quantity: int) -> None:
+async def _take_capacity(session: AsyncSession, slot_id: int, quantity: int) -> None:
     result = await session.execute(
         update(Slot)
-        .where(Slot.id == slot.id, Slot.taken + quantity <= Slot.capacity)
+        .where(Slot.id == slot_id, Slot.taken + quantity <= Slot.capacity)
         .values(taken=Slot.taken + quantity)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
-        remaining = (await session.execute(select(Slot.capacity - Slot.taken).where(Slot.id == slot.id))).scalar()
+        remaining = (await session.execute(select(Slot.capacity - Slot.taken).where(Slot.id == slot_id))).scalar()
         remaining = max(int(remaining or 0), 0)
         if remaining:
             raise Full(f"这个时段只剩{remaining}个名额了。", f"only {remaining} left", remaining=remaining)
         raise Full("这个时段已经约满了，请换一天或换个时段。", "this window is full", remaining=0)
 
 
-def _record(session: AsyncSession, order: Order, actor: Actor, now: datetime, before: str | None,
-            note: str | None, recipients: list[tuple[str, int]]) -> None:
-    """Write the order event and one outbox row per recipient."""
-    session.add(OrderEvent(order_id=order.id, station_id=order.station_id, at=now, actor=actor.label,
-                           from_status=before, to_status=order.status, note=note))
+async def _record(session: AsyncSession, order: Order, actor: Actor, now: datetime, before: str | None,
+                  note: str | None) -> None:
+    """Write the order event and one outbox row per recipient (station, elder, verified family)."""
+    await session.execute(insert(OrderEvent).values(
+        order_id=order.id, station_id=order.station_id, at=now, actor=actor.label, from_status=before,
+        to_status=order.status, note=note))
     payload = {
         "order": order.code, "event": order.status, "from": before, "kind": order.kind,
         "visit_kind": order.visit_kind, "service": order.service_code, "date": order.date.isoformat(),
         "window": order.window, "quantity": order.quantity, "station_id": order.station_id,
         "elder_id": order.elder_id, "note": note, "actor": actor.label,
     }
-    for recipient_type, recipient_id in recipients:
-        session.add(Outbox(topic=f"order.{order.status}", recipient_type=recipient_type,
-                           recipient_id=recipient_id, payload=payload, created_at=now, available_at=now))
+    await session.execute(insert(Outbox), [
+        {"topic": f"order.{order.status}", "recipient_type": kind, "recipient_id": rid, "payload": payload,
+         "created_at": now, "available_at": now, "attempts": 0, "dead": False}
+        for kind, rid in await recipients_for_order(session, order.station_id, order.elder_id)
+    ])
 
 
 async def _refuse_duplicate(session: AsyncSession, elder_id: int, req: OrderRequest) -> None:
     """One open order per elder, service, day and window: a second one is almost always a mistake."""
-    query = select(Order.code).where(
+    query = select(Order.id).where(
         Order.elder_id == elder_id, Order.kind == req.kind, Order.date == req.date, Order.window == req.window,
         Order.status.in_(lifecycle.OPEN_STATUSES),
     )
     if req.kind == "home_visit":
         query = query.where(Order.visit_kind == req.visit_kind)
-    code = (await session.execute(query.limit(1))).scalar()
-    if code is not None:
+    order_id = (await session.execute(query.limit(1))).scalar()
+    if order_id is not None:
         raise Duplicate("这个时段已经订过了，不用再订；要改的话请说“改订单”。", "an open order exists for this window",
-                        order=code)
+                        order=codes.encode(order_id))
 
 
 async def _existing(session: AsyncSession, key: str | None) -> Order | None:
@@ -199,10 +196,15 @@ async def _existing(session: AsyncSession, key: str | None) -> Order | None:
 async def place_order(
     sessions: SessionFactory, req: OrderRequest, actor: Actor, now: datetime, catalog: Catalog | None = None
 ) -> Placed:
-    """Place one order; a retry with the same idempotency key returns the first order unchanged."""
+    """Place one order; a retry with the same idempotency key returns the first order unchanged.
+
+    The capacity ``UPDATE`` is the last statement before commit, so the slot's row lock is held
+    for as short a time as possible when many people book the same window.
+    """
     catalog = catalog or default_catalog()
-    async with sessions() as session:
-        found = await _existing(session, req.idempotency_key)
+    if req.idempotency_key is not None:
+        async with sessions() as session:
+            found = await _existing(session, req.idempotency_key)
         if found is not None:
             return Placed(found, created=False)
     validate_request(req, catalog, now)
@@ -211,34 +213,30 @@ async def place_order(
     assert item is not None and window is not None
     try:
         async with sessions() as session, session.begin():
-            found = await _existing(session, req.idempotency_key)
-            if found is not None:
-                return Placed(found, created=False)
-            elder = await session.get(Elder, req.elder_id)
+            elder = (await session.execute(
+                select(Elder.id, Elder.community_id, Elder.economic, Elder.diet, Elder.address)
+                .where(Elder.id == req.elder_id))).first()
             if elder is None:
                 raise NotFound("找不到这位老人。", "elder not found")
-            station = await choose_station(session, elder.community_id, req.kind, item.code)
-            await ensure_may_act_for_elder(session, actor, elder, station_id=station.id)
+            station_id = await choose_station(session, elder.community_id, req.kind, item.code)
+            await ensure_may_act_for_elder(session, actor, elder.id, station_id=station_id)
             await _refuse_duplicate(session, elder.id, req)
-            slot = await _slot_for(session, station.id, req.kind, req.date, req.window)
-            await _take_capacity(session, slot, req.quantity)
+            slot_id = await _slot_for(session, station_id, req.kind, req.date, req.window)
             pay = item.price_for(elder.economic)
             order = Order(
-                code="~" + uuid4().hex[:11], elder_id=elder.id, station_id=station.id,
-                slot_id=slot.id, service_code=item.code, kind=req.kind, visit_kind=item.visit_kind,
-                date=req.date, window=req.window, window_rank=window.rank, quantity=req.quantity,
-                diet=(req.diet or "").strip() or elder.diet or None, notes=(req.notes or "").strip() or None,
-                address=elder.address, unit_price_fen=item.unit_price_fen,
-                subsidy_fen=(item.unit_price_fen - pay) * req.quantity, amount_due_fen=pay * req.quantity,
-                channel=req.channel, placed_by=actor.label, idempotency_key=req.idempotency_key,
-                status=lifecycle.PENDING, created_at=now, updated_at=now,
+                elder_id=elder.id, station_id=station_id, slot_id=slot_id, service_code=item.code, kind=req.kind,
+                visit_kind=item.visit_kind, date=req.date, window=req.window, window_rank=window.rank,
+                quantity=req.quantity,
+                diet=(req.diet or "").strip() or (elder.diet if req.kind == "meal" else None) or None,
+                notes=(req.notes or "").strip() or None, address=elder.address,
+                unit_price_fen=item.unit_price_fen, subsidy_fen=(item.unit_price_fen - pay) * req.quantity,
+                amount_due_fen=pay * req.quantity, channel=req.channel, placed_by=actor.label,
+                idempotency_key=req.idempotency_key, status=lifecycle.PENDING, created_at=now, updated_at=now,
             )
-            session.add(order)
-            await session.flush()
-            order.code = order_code(order.id)
-            order.elder, order.station = elder, station
-            _record(session, order, actor, now, None, None, await recipients_for_order(session, order))
-        return Placed(order, created=True)
+            columns = {c.key: getattr(order, c.key) for c in Order.__table__.columns if c.key != "id"}
+            order.id = (await session.execute(insert(Order).values(columns).returning(Order.id))).scalar_one()
+            await _record(session, order, actor, now, None, None)
+            await _take_capacity(session, slot_id, req.quantity)
     except IntegrityError:
         # A concurrent retry with the same key won the race: return its order.
         async with sessions() as session:
@@ -246,16 +244,32 @@ async def place_order(
         if found is None:
             raise
         return Placed(found, created=False)
+    async with sessions() as session:
+        placed = await session.get(Order, order.id)
+    assert placed is not None
+    return Placed(placed, created=True)
+
+
+def _not_found() -> NotFound:
+    return NotFound("找不到这个订单。", "order not found")
+
+
+def _id_of(code: str) -> int:
+    order_id = codes.decode(code)
+    if order_id is None:
+        raise _not_found()
+    return order_id
 
 
 async def _locked_order(session: AsyncSession, code: str) -> Order:
     """The order row, locked for this transaction (``FOR UPDATE SKIP LOCKED`` on PostgreSQL)."""
-    query = select(Order).where(Order.code == code)
+    order_id = _id_of(code)
+    query = select(Order).where(Order.id == order_id)
     order = (await session.execute(query.with_for_update(skip_locked=True, of=Order))).scalars().first()
     if order is None:
-        if (await session.execute(select(Order.id).where(Order.code == code))).first() is not None:
+        if (await session.execute(select(Order.id).where(Order.id == order_id))).first() is not None:
             raise Busy("另一位工作人员正在处理这个订单，请稍后刷新。", "order is being changed by someone else")
-        raise NotFound("找不到这个订单。", "order not found")
+        raise _not_found()
     return order
 
 
@@ -282,9 +296,9 @@ async def transition(
         order = await _locked_order(session, code)
         if action.by_station:
             if not actor.may_work_station(order.station_id):
-                raise NotFound("找不到这个订单。", "order not found")
+                raise _not_found()
         else:
-            await ensure_may_act_for_elder(session, actor, order.elder, station_id=order.station_id)
+            await ensure_may_act_for_elder(session, actor, order.elder_id, station_id=order.station_id)
         if order.status == action.target:
             return Transition(order, changed=False)
         if order.status not in action.sources:
@@ -306,7 +320,7 @@ async def transition(
                 update(Slot).where(Slot.id == order.slot_id).values(taken=Slot.taken - order.quantity)
                 .execution_options(synchronize_session=False)
             )
-        _record(session, order, actor, now, before, reason, await recipients_for_order(session, order))
+        await _record(session, order, actor, now, before, reason)
     return Transition(order, changed=True)
 
 
@@ -318,7 +332,7 @@ async def modify_order(
     catalog = catalog or default_catalog()
     async with sessions() as session, session.begin():
         order = await _locked_order(session, code)
-        await ensure_may_act_for_elder(session, actor, order.elder, station_id=order.station_id)
+        await ensure_may_act_for_elder(session, actor, order.elder_id, station_id=order.station_id)
         if order.status != lifecycle.PENDING:
             label = lifecycle.STATUS_LABELS[order.status]
             raise IllegalTransition(f"订单{label}，不能再修改了。", "only pending orders can be modified",
@@ -334,18 +348,18 @@ async def modify_order(
             update(Slot).where(Slot.id == order.slot_id).values(taken=Slot.taken - order.quantity)
             .execution_options(synchronize_session=False)
         )
-        slot = await _slot_for(session, order.station_id, req.kind, req.date, req.window)
-        await _take_capacity(session, slot, req.quantity)
+        slot_id = await _slot_for(session, order.station_id, req.kind, req.date, req.window)
+        await _take_capacity(session, slot_id, req.quantity)
         item = catalog.service_for(req.kind, req.visit_kind)
         assert item is not None
         pay = item.price_for(order.elder.economic)
         note = f"{order.date}/{order.window}/{order.quantity} → {req.date}/{req.window}/{req.quantity}"
-        order.slot_id, order.date, order.window, order.quantity = slot.id, req.date, req.window, req.quantity
+        order.slot_id, order.date, order.window, order.quantity = slot_id, req.date, req.window, req.quantity
         order.window_rank = catalog.window(req.kind, req.window).rank  # type: ignore[union-attr]
         order.subsidy_fen = (item.unit_price_fen - pay) * req.quantity
         order.amount_due_fen = pay * req.quantity
         order.updated_at = now
-        _record(session, order, actor, now, order.status, note, await recipients_for_order(session, order))
+        await _record(session, order, actor, now, order.status, note)
     return order
 
 
@@ -366,18 +380,16 @@ async def station_queue(
 
 
 async def order_by_code(session: AsyncSession, code: str) -> Order:
-    order = (await session.execute(select(Order).where(Order.code == code))).scalars().first()
+    order = await session.get(Order, _id_of(code))
     if order is None:
-        raise NotFound("找不到这个订单。", "order not found")
+        raise _not_found()
     return order
 
 
 async def order_for_station(session: AsyncSession, station_id: int, code: str) -> Order:
-    order = (
-        await session.execute(select(Order).where(Order.code == code, Order.station_id == station_id))
-    ).scalars().first()
-    if order is None:
-        raise NotFound("找不到这个订单。", "order not found")
+    order = await session.get(Order, _id_of(code))
+    if order is None or order.station_id != station_id:
+        raise _not_found()
     return order
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 17:36:37.671712
+Create Date: 2026-11-26
 """
 from alembic import op
 import sqlalchemy as sa
@@ -187,7 +187,6 @@ def upgrade() -> None:
     )
     op.create_table('orders',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('code', sa.String(length=12), nullable=False),
     sa.Column('elder_id', sa.Integer(), nullable=False),
     sa.Column('station_id', sa.Integer(), nullable=False),
     sa.Column('slot_id', sa.Integer(), nullable=False),
@@ -215,7 +214,6 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['slot_id'], ['slots.id'], ),
     sa.ForeignKeyConstraint(['station_id'], ['stations.id'], ),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('code'),
     sa.UniqueConstraint('idempotency_key')
     )
     with op.batch_alter_table('orders', schema=None) as batch_op:
