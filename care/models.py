@@ -159,7 +159,8 @@ class FamilyMember(Base):
     __tablename__ = "family_members"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(40))
-    phone: Mapped[str] = mapped_column(String(20), unique=True)
+    phone: Mapped[str | None] = mapped_column(String(20), unique=True)
+    """Unknown for someone who only ever linked through Telegram."""
     telegram_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
 
 
@@ -273,3 +274,54 @@ class Outbox(Base):
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     dead: Mapped[bool] = mapped_column(Boolean, default=False)
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class Conversation(Base):
+    """Dialogue state of one person on one channel; it survives restarts and expires when idle."""
+
+    __tablename__ = "conversations"
+    channel: Mapped[str] = mapped_column(String(20), primary_key=True)
+    user_key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    state: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Handoff(Base):
+    """A request to talk to a person, waiting in the hand-off queue of the staff console."""
+
+    __tablename__ = "handoffs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    user_key: Mapped[str] = mapped_column(String(120))
+    elder_id: Mapped[int | None] = mapped_column(ForeignKey("elders.id"))
+    family_id: Mapped[int | None] = mapped_column(ForeignKey("family_members.id"))
+    station_id: Mapped[int | None] = mapped_column(ForeignKey("stations.id"), index=True)
+    reason: Mapped[str] = mapped_column(String(20))
+    """``asked`` (the person asked), ``fallback`` (not understood twice), ``emergency``, ``complaint``."""
+    summary: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+
+
+class Complaint(Base):
+    __tablename__ = "complaints"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    elder_id: Mapped[int | None] = mapped_column(ForeignKey("elders.id"))
+    family_id: Mapped[int | None] = mapped_column(ForeignKey("family_members.id"))
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"))
+    station_id: Mapped[int | None] = mapped_column(ForeignKey("stations.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(20), default="open")
+
+
+class ProcessedUpdate(Base):
+    """Ids of inbound updates already handled (Telegram update ids, webhook deliveries): handled once."""
+
+    __tablename__ = "processed_updates"
+    source: Mapped[str] = mapped_column(String(20), primary_key=True)
+    update_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,0 +1,43 @@
+"""Every notification sentence sent to families, elders and station staff about an order's events."""
+
+from __future__ import annotations
+
+from care.models import Order
+from care.views import service_label, window_label
+
+WEEKDAYS = "一二三四五六日"
+
+_FAMILY = {
+    "pending": "已为{elder}预约{what}，等待服务站确认。单号{code}。",
+    "accepted": "服务站已接单：{elder}{what}。单号{code}。",
+    "in_progress": "服务人员已开始为{elder}服务：{what}。",
+    "completed": "{elder}的{what}已完成。",
+    "cancelled": "{elder}的{what}已取消。",
+    "rejected": "很抱歉，服务站没能接下{elder}的{what}。原因：{note}。可以换个时间再约。",
+    "no_show": "服务人员上门时没有见到{elder}（{what}）。请确认老人是否平安。",
+}
+_STATION = {
+    "pending": "新订单{code}：{elder}，{what}。",
+    "cancelled": "订单{code}已取消：{elder}，{what}。",
+    "accepted": "订单{code}已接单：{elder}，{what}。",
+    "in_progress": "订单{code}开始服务。",
+    "completed": "订单{code}已完成。",
+    "rejected": "订单{code}已拒绝：{note}。",
+    "no_show": "订单{code}记为未遇到老人。",
+}
+
+
+def describe(order: Order) -> str:
+    """11月27日（星期五）午餐 助餐2份 — what and when, in a few words."""
+    day = f"{order.date.month}月{order.date.day}日（星期{WEEKDAYS[order.date.weekday()]}）"
+    item = service_label(order)
+    amount = f"{order.quantity}份" if order.kind == "meal" else ""
+    return f"{day}{window_label(order)}{item}{amount}"
+
+
+def order_notice(order: Order, event: str, audience: str, note: str | None = None) -> str:
+    """The message for ``audience`` (family, elder, station) about ``event`` (the new status) of an order."""
+    templates = _STATION if audience == "station" else _FAMILY
+    template = templates.get(event, "订单{code}状态更新：{status}。")
+    return template.format(elder=order.elder.name if audience != "elder" else "您", what=describe(order),
+                           code=order.code, note=note or "未说明", status=event)
