@@ -145,7 +145,7 @@ async def test_fifty_concurrent_placements_for_the_last_five_bath_places(demo) -
     day = date(2026, 11, 28)
     async with demo.sessions() as session, session.begin():
         station = (await session.execute(select(Station).where(Station.code == "hz-xinhua"))).scalar_one()
-        # The demo holds one bath on 11-28 morning; leave exactly five places.
+        # The demo holds a bath on 11-28 morning here; leave exactly five places.
         await session.execute(update(Slot).where(Slot.station_id == station.id, Slot.kind == "bath",
                                                  Slot.date == day, Slot.window == "morning")
                               .values(capacity=Slot.taken + 5))

@@ -34,8 +34,8 @@ async def test_staff_see_their_station_queue_with_the_demo_orders(client) -> Non
     assert (await login(client)).status == 303
     page = await (await client.get("/staff")).text()
     assert "海州区新华社区居家养老服务站" in page
-    assert "王秀英" in page and "刘德福" in page
-    assert "张建国" not in page  # served by the 连云区 station
+    assert "刘德福" in page and "糖尿病餐" in page
+    assert "周淑芬" not in page  # served by the 幸福路 station
 
 
 async def test_accepting_from_the_queue_and_a_double_submit(client) -> None:
@@ -68,7 +68,7 @@ async def test_rejecting_needs_a_reason(client) -> None:
 
 
 async def test_another_stations_order_is_not_found_in_pages_or_api(client) -> None:
-    await login(client, "huilong")
+    await login(client, "xingfu")
     theirs = await (await client.get("/api/orders")).json()
     await client.get("/staff/logout")
     client.session.cookie_jar.clear()
@@ -83,21 +83,20 @@ async def test_another_stations_order_is_not_found_in_pages_or_api(client) -> No
 async def test_order_detail_shows_address_phone_and_diet(client) -> None:
     await login(client)
     orders = await (await client.get("/api/orders", params={"kind": "meal"})).json()
-    wang = next(o for o in orders if o["elder"] == "王秀英")
-    page = await (await client.get(f"/staff/orders/{wang['id']}")).text()
-    assert "新华小区3栋2单元401室" in page and "13800000001" in page and "少盐" in page
+    liu = next(o for o in orders if o["elder"] == "刘德福")
+    page = await (await client.get(f"/staff/orders/{liu['id']}")).text()
+    assert "朝阳新村6栋302室" in page and "13800000004" in page and "糖尿病餐" in page
 
 
 async def test_the_meal_list_counts_portions_per_meal_and_diet_and_exports_csv(client) -> None:
     await login(client)
     page = await (await client.get("/staff/meals", params={"date": "2026-11-27"})).text()
-    assert "少盐" in page and "糖尿病餐" in page
+    assert "糖尿病餐" in page and "午餐合计" in page
     csv = await client.get("/staff/meals.csv", params={"date": "2026-11-27"})
     text = (await csv.read()).decode("utf-8-sig")
     lines = text.strip().splitlines()
     assert lines[0] == "日期,服务站,餐次,忌口,份数,订单数"
-    assert "2026-11-27,海州区新华社区居家养老服务站,午餐,少盐,1,1" in lines
-    assert "2026-11-27,海州区新华社区居家养老服务站,午餐,糖尿病餐,2,1" in lines
+    assert lines[1:] == ["2026-11-27,海州区新华社区居家养老服务站,午餐,糖尿病餐,2,1"]
     bad = await client.get("/staff/meals", params={"date": "tomorrow"})
     assert bad.status == 422
 

@@ -1,0 +1,192 @@
+"""The conversation core every channel shares: ``Assistant.handle(Turn) -> list[Reply]``.
+
+The way of a turn: load the person's state → understand (NLU, or the keypad digit) → an emergency
+pre-empts everything → global requests (repeat, a person, goodbye) → the active flow takes the turn
+if it answers its question → otherwise a question is answered in passing or a new request starts a
+new flow → save the state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import asdict
+
+import nlu
+from assistant import phrases as P
+from assistant import state as dialogue
+from assistant.context import Deps, TurnContext
+from assistant.flows import booking, my_orders, policy, support
+from assistant.types import Option, Reply, Turn
+from care.catalog import Catalog, default_catalog
+from care.db import SessionFactory
+from knowledge import KnowledgeBase
+
+MAX_TEXT = 10_000
+QUESTIONS = ("ask_policy", "ask_subsidy", "ask_eligibility")
+MENU_KEYS = {"1": "book_meal", "2": "book_bath", "3": "book_home_visit", "4": "ask_menu", "5": "check_order",
+             "0": "human_handoff", "*": "repeat"}
+RESUMERS = {
+    "booking": booking.resume, "cancel": my_orders.resume, "modify": my_orders.resume,
+    "eligibility": policy.resume, "complaint": support.resume_complaint, "emergency": support.resume_emergency,
+    "question": policy.resume_question,
+}
+
+
+class Assistant:
+    def __init__(
+        self, sessions: SessionFactory, *, nlu_model: Callable[[], nlu.NLU] = nlu.default,
+        knowledge: Callable[[], KnowledgeBase] = KnowledgeBase.load, catalog: Catalog | None = None,
+    ) -> None:
+        self.deps = Deps(sessions, nlu_model, knowledge, catalog or default_catalog())
+
+    async def handle(self, turn: Turn) -> list[Reply]:
+        async with self.deps.sessions() as session:
+            state = await dialogue.load(session, turn.channel, turn.user.key, turn.at)
+        ctx = TurnContext(turn, self.deps, state)
+        await self._understand(ctx)
+        await self._respond(ctx)
+        if ctx.replies and ctx.intent != "repeat":
+            state["last"] = [_stored(r) for r in ctx.replies]
+        async with self.deps.sessions() as session, session.begin():
+            await dialogue.save(session, turn.channel, turn.user.key, state, turn.at)
+        return ctx.replies
+
+    async def _understand(self, ctx: TurnContext) -> None:
+        text = ctx.text
+        if len(text) > MAX_TEXT:
+            text = text[:MAX_TEXT]
+        if text:
+            model = await asyncio.to_thread(self.deps.nlu)
+            ctx.parse = model.parse(text, ctx.today)
+
+    async def _respond(self, ctx: TurnContext) -> None:
+        if not ctx.text and not ctx.turn.dtmf:
+            ctx.say(P.EMPTY_INPUT)
+            _replay(ctx)
+            return
+        digit = ctx.turn.dtmf
+        if ctx.intent == "emergency":
+            await support.emergency(ctx)
+            return
+        if ctx.intent == "repeat" or digit == "*":
+            _replay(ctx, slow=True)
+            return
+        if ctx.intent == "human_handoff" or digit == "0":
+            ctx.end()
+            await support.handoff(ctx)
+            return
+        if ctx.intent == "goodbye":
+            ctx.end()
+            ctx.say(P.GOODBYE, action="hangup" if ctx.turn.channel == "phone" else None)
+            return
+        flow = ctx.flow
+        if flow is not None:
+            if await RESUMERS[flow["name"]](ctx):
+                ctx.state["misses"] = 0
+                return
+            if ctx.intent in QUESTIONS:
+                await self._question(ctx)
+                if flow["name"] == "booking":
+                    ctx.say(P.RESUME_BOOKING)
+                _replay(ctx, only_last=True)
+                return
+            if ctx.intent not in _STARTERS:
+                flow["misses"] = flow.get("misses", 0) + 1
+                if flow["misses"] >= 2:
+                    ctx.end()
+                    _fallback(ctx)
+                else:
+                    ctx.say(P.DID_NOT_GET_FACT if not digit else P.KEY_NOT_VALID)
+                    _replay(ctx, only_last=True)
+                return
+            ctx.end()
+        intent = MENU_KEYS.get(digit or "") if digit else ctx.intent
+        await self._start(ctx, intent)
+
+    async def _question(self, ctx: TurnContext) -> None:
+        if ctx.intent == "ask_eligibility" and policy.is_personal(ctx) and ctx.flow is None:
+            await policy.start_eligibility(ctx)
+        else:
+            await policy.answer(ctx)
+
+    async def _start(self, ctx: TurnContext, intent: str | None) -> None:
+        starter = _STARTERS.get(intent or "")
+        if starter is None:
+            if intent in ("thank",):
+                ctx.say(P.THANKS)
+            elif intent == "greet":
+                name = ctx.turn.user.name
+                ctx.say(P.GREETING_NAMED.format(name=name) if name else P.GREETING, P.MAIN_MENU)
+            elif intent == "ask_menu":
+                ctx.start("question", awaiting="text")
+                ctx.say(P.ASK_YOUR_QUESTION)
+            else:
+                ctx.state["misses"] = ctx.state.get("misses", 0) + 1
+                if ctx.state["misses"] >= 2:
+                    _fallback(ctx)
+                else:
+                    ctx.say(P.NOT_UNDERSTOOD if not ctx.turn.dtmf else P.KEY_NOT_VALID + P.MENU, P.MAIN_MENU)
+            return
+        ctx.state["misses"] = 0
+        await starter(self, ctx)
+
+
+def _starter_book(kind: str):  # type: ignore[no-untyped-def]
+    async def run(_assistant: Assistant, ctx: TurnContext) -> None:
+        await booking.start(ctx, kind)
+
+    return run
+
+
+async def _ask(assistant: Assistant, ctx: TurnContext) -> None:
+    await assistant._question(ctx)
+
+
+async def _check(_assistant: Assistant, ctx: TurnContext) -> None:
+    await my_orders.check(ctx)
+
+
+async def _cancel(_assistant: Assistant, ctx: TurnContext) -> None:
+    await my_orders.start(ctx, "cancel")
+
+
+async def _modify(_assistant: Assistant, ctx: TurnContext) -> None:
+    await my_orders.start(ctx, "modify")
+
+
+async def _complain(_assistant: Assistant, ctx: TurnContext) -> None:
+    await support.complaint(ctx)
+
+
+_STARTERS = {
+    "book_meal": _starter_book("meal"), "book_bath": _starter_book("bath"),
+    "book_home_visit": _starter_book("home_visit"), "ask_policy": _ask, "ask_subsidy": _ask,
+    "ask_eligibility": _ask, "check_order": _check, "cancel_order": _cancel, "modify_order": _modify,
+    "complain": _complain,
+}
+
+
+def _fallback(ctx: TurnContext) -> None:
+    ctx.state["misses"] = 0
+    ctx.say(P.NOT_UNDERSTOOD_AGAIN, P.MAIN_MENU)
+
+
+def _stored(reply: Reply) -> dict:
+    data = asdict(reply)
+    data["options"] = [[o["key"], o["label"]] for o in data["options"]]
+    return data
+
+
+def _replay(ctx: TurnContext, *, slow: bool = False, only_last: bool = False) -> None:
+    """Say the previous replies again (the last one only, when re-asking a question)."""
+    last = ctx.state.get("last") or []
+    if not last:
+        if slow:
+            ctx.say(P.NOTHING_TO_REPEAT, P.MAIN_MENU)
+        return
+    for stored in last[-1:] if only_last else last:
+        options = tuple(Option(k, label) for k, label in stored["options"])
+        ctx.replies.append(Reply(text=stored["text"], speak=stored["speak"], options=options,
+                                 action=stored.get("action"), intent=ctx.intent,
+                                 extras={"rate": "slow"} if slow else {}))
