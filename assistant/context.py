@@ -82,7 +82,7 @@ class TurnContext:
             order: dict[str, Any] | None = None, speak: str | None = None) -> None:
         opts = tuple(Option(k, label) for k, label in options)
         spoken = speak if speak is not None else text
-        if self.turn.channel == "phone" and opts:
+        if self.turn.channel == "phone" and opts and speak is None:
             spoken += "".join(f"{label}请按{k}，" for k, label in options).rstrip("，") + "。"
         self.replies.append(Reply(text=text, speak=to_speech(spoken), options=opts, action=action,  # type: ignore[arg-type]
                                   intent=self.intent, order=order))

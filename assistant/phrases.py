@@ -11,7 +11,6 @@ VISITS = (("1", "探访"), ("2", "护理"), ("3", "助洁"), ("4", "陪诊"))
 HALF_DAYS = (("1", "上午"), ("2", "下午"))
 CONFIRM = (("1", "确认"), ("2", "重新来"))
 YES_NO = (("1", "是"), ("2", "不是"))
-DIETS = (("1", "没有"), ("2", "少盐"), ("3", "少糖"), ("4", "软烂"))
 EMERGENCY_OPTIONS = (("1", "转人工"), ("2", "不用了"))
 
 SERVICE_NAMES = {"meal": "助餐", "bath": "助浴", "home_visit": "上门服务"}
@@ -49,7 +48,7 @@ WHICH_DAY = "哪天要？"
 WHICH_MEAL = "要午餐还是晚餐？"
 WHICH_HALF_DAY = "上午还是下午？"
 HOW_MANY = "要几份？"
-WHICH_DIET = "有没有忌口？比如少盐、少糖、软烂。没有就说“没有”。"
+HOW_MANY_KEYS = "要几份？请按数字键，一份就按1。"
 DAY_OUT_OF_RANGE = "只能预约今天起两周内的服务。" + WHICH_DAY
 QUANTITY_OUT_OF_RANGE = "每次可以订1到{most}份。" + HOW_MANY
 READ_BACK = "给{elder}订{what}{diet}，{price}。对吗？"

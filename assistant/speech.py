@@ -21,8 +21,8 @@ def _digits(number: str) -> str:
 
 def _read(match: re.Match[str]) -> str:
     counted = match.group(1)
-    if counted is not None and len(counted.split(".")[0]) <= 4:
-        return cn2an.an2cn(counted)
+    if (counted is not None and len(counted.split(".")[0]) <= 4) or len(match.group(0)) == 1:
+        return cn2an.an2cn(match.group(0))  # 5元 → 五元, 按1 → 按一
     return _digits(match.group(0))
 
 

@@ -85,7 +85,7 @@ async def claim_due(
         if not ids:
             return []
         await session.execute(
-            update(Outbox).where(Outbox.id.in_(ids)).values(available_at=now)
+            update(Outbox).where(Outbox.id.in_(ids)).values(available_at=now + lease)
             .execution_options(synchronize_session=False)
         )
         rows = (await session.execute(select(Outbox).where(Outbox.id.in_(ids)).order_by(Outbox.id))).scalars().all()

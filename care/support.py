@@ -42,9 +42,20 @@ async def _announce(session: AsyncSession, topic: str, recipients: list[tuple[st
              "available_at": now, "attempts": 0, "dead": False} for kind, rid in recipients])
 
 
+async def _elder_of(session: AsyncSession, party: Party) -> int | None:
+    """The elder concerned: the caller, or the first elder a family member is linked to."""
+    if party.elder_id is not None or party.family_id is None:
+        return party.elder_id
+    row = await session.execute(select(FamilyLink.elder_id).where(FamilyLink.family_id == party.family_id,
+                                                                  FamilyLink.verified.is_(True))
+                                .order_by(FamilyLink.elder_id).limit(1))
+    return row.scalar()
+
+
 async def open_handoff(session: AsyncSession, party: Party, reason: str, summary: str, now: datetime) -> Handoff:
-    station_id = await home_station(session, party.elder_id)
-    ticket = Handoff(channel=party.channel, user_key=party.user_key, elder_id=party.elder_id,
+    elder_id = await _elder_of(session, party)
+    station_id = await home_station(session, elder_id)
+    ticket = Handoff(channel=party.channel, user_key=party.user_key, elder_id=elder_id,
                      family_id=party.family_id, station_id=station_id, reason=reason, summary=summary[:500],
                      status="open", created_at=now)
     session.add(ticket)
@@ -66,11 +77,12 @@ async def open_handoffs(session: AsyncSession, station_id: int | None) -> list[H
 async def record_complaint(session: AsyncSession, party: Party, text: str, now: datetime) -> Complaint:
     """A complaint against the elder's most recent order (or their station); the station manager hears of it."""
     order = None
-    if party.elder_id is not None:
-        order = (await session.execute(select(Order).where(Order.elder_id == party.elder_id)
+    elder_id = await _elder_of(session, party)
+    if elder_id is not None:
+        order = (await session.execute(select(Order).where(Order.elder_id == elder_id)
                                        .order_by(Order.date.desc(), Order.id.desc()).limit(1))).scalars().first()
-    station_id = order.station_id if order else await home_station(session, party.elder_id)
-    complaint = Complaint(elder_id=party.elder_id, family_id=party.family_id, order_id=order.id if order else None,
+    station_id = order.station_id if order else await home_station(session, elder_id)
+    complaint = Complaint(elder_id=elder_id, family_id=party.family_id, order_id=order.id if order else None,
                           station_id=station_id, channel=party.channel, text=text[:2000], created_at=now,
                           status="open")
     session.add(complaint)
@@ -78,7 +90,7 @@ async def record_complaint(session: AsyncSession, party: Party, text: str, now: 
     if station_id is not None:
         await _announce(session, "complaint", [("station", station_id)],
                         {"complaint": complaint.id, "order": order.code if order else None, "text": text[:500],
-                         "station_id": station_id, "elder_id": party.elder_id}, now)
+                         "station_id": station_id, "elder_id": elder_id}, now)
     return complaint
 
 
@@ -86,13 +98,13 @@ async def raise_emergency(session: AsyncSession, party: Party, text: str, now: d
     """An emergency: a hand-off ticket at the top of the queue, and alerts to the family and the station."""
     ticket = await open_handoff(session, party, "emergency", text, now)
     recipients: list[tuple[str, int]] = []
-    if party.elder_id is not None:
-        family = await linked_family_ids(session, party.elder_id)
+    if ticket.elder_id is not None:
+        family = await linked_family_ids(session, ticket.elder_id)
         recipients = [("family", f) for f in family if f != party.family_id]
     if ticket.station_id is not None:
         recipients.append(("station", ticket.station_id))
     await _announce(session, "emergency", recipients,
-                    {"handoff": ticket.id, "text": text[:300], "elder_id": party.elder_id,
+                    {"handoff": ticket.id, "text": text[:300], "elder_id": ticket.elder_id,
                      "station_id": ticket.station_id}, now)
     return ticket
 

@@ -1,7 +1,9 @@
-"""Booking: service → for whom → day → meal or half-day → how many → diet → read-back → order placed.
+"""Booking: service → for whom → day → meal or half-day → how many → read-back → order placed.
 
 Anything the person already said (明天中午给我妈送两份饭) fills its step; only what is missing is asked,
-one question at a time, each with keypad choices.
+one question at a time, each with keypad choices. Diet and notes are not a step of their own (the
+keypad path of CONTRACTS.md, 1 2 1 1 1, must book): the elder's recorded diet is read back, and a
+diet said at any point (少盐, 软烂一点) replaces it.
 """
 
 from __future__ import annotations
@@ -24,8 +26,8 @@ FLOW = "booking"
 INTENT_KINDS = {"book_meal": "meal", "book_bath": "bath", "book_home_visit": "home_visit"}
 SERVICE_OPTIONS = (("1", "助餐"), ("2", "助浴"), ("3", "上门服务"))
 DIET_NAMES = {"low_salt": "少盐", "low_sugar": "少糖", "soft": "软烂", "vegetarian": "素食"}
-DIET_KEYS = {"1": "", "2": "少盐", "3": "少糖", "4": "软烂"}
 VISIT_KEYS = {"1": "check_in", "2": "nursing", "3": "cleaning", "4": "escort"}
+QUANTITIES = tuple((str(n), f"{n}份") for n in range(1, 10))
 WEEKDAYS = "一二三四五六日"
 
 
@@ -48,10 +50,6 @@ async def resume(ctx: TurnContext) -> bool:
     data, awaiting = flow["data"], flow["awaiting"]
     if awaiting == "confirm":
         return await _confirm(ctx, data)
-    if awaiting == "diet" and (ctx.intent == "deny" or ctx.key(P.DIETS) == "1"):
-        data["diet"] = ""
-        await ask_next(ctx)
-        return True
     filled = _fill_from_key(ctx, data, awaiting) or await _fill_from_parse(ctx, data)
     if not filled:
         if ctx.intent in ("deny", "cancel_order") and not ctx.turn.dtmf:
@@ -75,10 +73,8 @@ def _fill_from_key(ctx: TurnContext, data: dict[str, Any], awaiting: str | None)
         data["date"] = (ctx.today + timedelta(days=int(key) - 1)).isoformat()
     elif awaiting == "window" and (key := ctx.key(_window_options(data))):
         data["window"] = _window_codes(data)[int(key) - 1]
-    elif awaiting == "quantity" and (key := ctx.key(tuple((str(n), f"{n}份") for n in range(1, 10)))):
+    elif awaiting == "quantity" and (key := ctx.key(QUANTITIES)):
         data["quantity"] = int(key)
-    elif awaiting == "diet" and (key := ctx.key(P.DIETS)):
-        data["diet"] = DIET_KEYS[key]
     else:
         return False
     return True
@@ -138,7 +134,7 @@ async def _choose_elder(ctx: TurnContext, data: dict[str, Any]) -> bool:
         ctx.end()
         return False
     data["elders"] = [(e.id, e.name) for e, _rel in linked]
-    matching = [e for e, rel in linked if rel == data.get("relation")] or (linked[:1] if len(linked) == 1 else [])
+    matching = [e for e, rel in linked if rel == data.get("relation")] or ([linked[0][0]] if len(linked) == 1 else [])
     if len(matching) == 1:
         data["elder_id"], data["elder_name"] = matching[0].id, matching[0].name
         return True
@@ -171,19 +167,17 @@ async def ask_next(ctx: TurnContext) -> None:
     item = ctx.deps.catalog.service_for(data["kind"], data.get("visit_kind"))
     assert item is not None
     if data["kind"] == "meal" and not data.get("quantity"):
-        return _ask(ctx, "quantity", P.HOW_MANY, ())
+        return _ask(ctx, "quantity", P.HOW_MANY, QUANTITIES[: item.max_quantity], speak=P.HOW_MANY_KEYS)
     quantity = data.get("quantity") or 1
     if not 1 <= quantity <= item.max_quantity:
         data.pop("quantity", None)
-        return _ask(ctx, "quantity", P.QUANTITY_OUT_OF_RANGE.format(most=item.max_quantity), ())
+        return _ask(ctx, "quantity", P.QUANTITY_OUT_OF_RANGE.format(most=item.max_quantity),
+                    QUANTITIES[: item.max_quantity], speak=P.HOW_MANY_KEYS)
     async with ctx.deps.sessions() as session:
         elder = await session.get(Elder, data["elder_id"])
     assert elder is not None
-    if data["kind"] == "meal" and "diet" not in data:
-        if elder.diet:
-            data["diet"] = elder.diet
-        else:
-            return _ask(ctx, "diet", P.WHICH_DIET, P.DIETS)
+    if data["kind"] == "meal" and not data.get("diet") and elder.diet:
+        data["diet"] = elder.diet  # what the record says; a diet said in any turn replaces it
     pay = item.price_for(elder.economic)
     due = pay * quantity
     price = (P.PRICE_FREE if due == 0 else
@@ -194,11 +188,12 @@ async def ask_next(ctx: TurnContext) -> None:
     return _ask(ctx, "confirm", text, P.CONFIRM)
 
 
-def _ask(ctx: TurnContext, awaiting: str, text: str, options: tuple[tuple[str, str], ...]) -> None:
+def _ask(ctx: TurnContext, awaiting: str, text: str, options: tuple[tuple[str, str], ...],
+         speak: str | None = None) -> None:
     flow = ctx.flow
     assert flow is not None
     flow["awaiting"] = awaiting
-    ctx.say(text, options)
+    ctx.say(text, options, speak=speak if ctx.turn.channel == "phone" else None)
 
 
 def _yuan(fen: int) -> str:
