@@ -16,7 +16,7 @@ import nlu
 from assistant import phrases as P
 from assistant import state as dialogue
 from assistant.context import Deps, TurnContext
-from assistant.flows import booking, my_orders, policy, support
+from assistant.flows import booking, linking, my_orders, policy, support
 from assistant.types import Option, Reply, Turn
 from care.catalog import Catalog, default_catalog
 from care.db import SessionFactory
@@ -66,6 +66,9 @@ class Assistant:
             _replay(ctx)
             return
         digit = ctx.turn.dtmf
+        if code := linking.code_in(ctx.text):
+            await linking.link(ctx, code)
+            return
         if ctx.intent == "emergency":
             await support.emergency(ctx)
             return

@@ -6,7 +6,8 @@ from importlib import resources
 
 from aiohttp import web
 
-from web import api, ops, staff, understanding
+from assistant import Assistant
+from web import api, chat, ops, staff, understanding
 from web.auth import LIMITER, LoginLimiter
 from web.context import CONTEXT, AppContext
 from web.errors import error_middleware
@@ -31,7 +32,8 @@ def create_app(context: AppContext, extra_routes: list[web.RouteTableDef] | None
     app[LIMITER] = LoginLimiter()
     app[METRICS] = Metrics()
     app[staff.TEMPLATES] = staff.template_environment()
-    for table in (staff.routes, api.routes, ops.routes, understanding.routes, *(extra_routes or [])):
+    app[chat.ASSISTANT] = Assistant(context.sessions, nlu_model=context.nlu, knowledge=context.knowledge)
+    for table in (staff.routes, api.routes, ops.routes, understanding.routes, chat.routes, *(extra_routes or [])):
         app.add_routes(table)
     app.router.add_static("/static", str(resources.files("web").joinpath("static")))
     return app

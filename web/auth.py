@@ -26,13 +26,18 @@ def _sign(key: bytes, payload: bytes) -> str:
     return base64.urlsafe_b64encode(hmac.new(key, payload, hashlib.sha256).digest()).decode().rstrip("=")
 
 
-def encode_session(key: bytes, staff_id: int, now: float) -> str:
-    data = {"staff": staff_id, "exp": int(now + SESSION_SECONDS), "nonce": secrets.token_urlsafe(12)}
-    payload = base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+def encode_signed(key: bytes, data: dict, seconds: int, now: float) -> str:
+    """A cookie value carrying ``data`` that nobody without the key can forge or extend."""
+    payload = base64.urlsafe_b64encode(json.dumps({**data, "exp": int(now + seconds)}).encode()).decode()
+    payload = payload.rstrip("=")
     return f"{payload}.{_sign(key, payload.encode())}"
 
 
-def decode_session(key: bytes, cookie: str, now: float) -> dict | None:
+def encode_session(key: bytes, staff_id: int, now: float) -> str:
+    return encode_signed(key, {"staff": staff_id, "nonce": secrets.token_urlsafe(12)}, SESSION_SECONDS, now)
+
+
+def decode_signed(key: bytes, cookie: str, now: float) -> dict | None:
     payload, _, signature = cookie.partition(".")
     if not payload or not hmac.compare_digest(signature, _sign(key, payload.encode())):
         return None
@@ -61,11 +66,11 @@ class StaffSession:
 
 async def current_staff(request: web.Request) -> StaffSession | None:
     ctx = context_of(request)
-    data = decode_session(ctx.secret_key, request.cookies.get(COOKIE, ""), time.time())
-    if data is None:
+    data = decode_signed(ctx.secret_key, request.cookies.get(COOKIE, ""), time.time())
+    if data is None or "staff" not in data:
         return None
     async with ctx.sessions() as session:
-        staff = await session.get(Staff, data.get("staff"))
+        staff = await session.get(Staff, data["staff"])
     if staff is None or not staff.active:
         return None
     return StaffSession(staff, csrf_token(ctx.secret_key, data))
