@@ -303,6 +303,7 @@ class Handoff(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    elder: Mapped[Elder | None] = relationship(lazy="joined")
 
 
 class Complaint(Base):

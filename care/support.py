@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from care.errors import NotFound
 from care.models import Complaint, Elder, FamilyLink, Handoff, Order, Outbox, StationCommunity
 
 
@@ -68,10 +69,12 @@ async def open_handoff(session: AsyncSession, party: Party, reason: str, summary
 
 
 async def open_handoffs(session: AsyncSession, station_id: int | None) -> list[Handoff]:
+    """Open tickets, emergencies first, then oldest first."""
     query = select(Handoff).where(Handoff.status == "open")
     if station_id is not None:
         query = query.where(Handoff.station_id == station_id)
-    return list((await session.execute(query.order_by(Handoff.created_at))).scalars().all())
+    rows = (await session.execute(query.order_by(Handoff.created_at))).scalars().all()
+    return sorted(rows, key=lambda t: t.reason != "emergency")
 
 
 async def record_complaint(session: AsyncSession, party: Party, text: str, now: datetime) -> Complaint:
@@ -113,3 +116,14 @@ async def linked_family_ids(session: AsyncSession, elder_id: int) -> list[int]:
     rows = await session.execute(select(FamilyLink.family_id).where(FamilyLink.elder_id == elder_id,
                                                                     FamilyLink.verified.is_(True)))
     return [r for (r,) in rows.all()]
+
+
+async def close_handoff(session: AsyncSession, handoff_id: int, station_id: int | None, staff_id: int,
+                        now: datetime) -> Handoff:
+    """Mark a ticket handled; staff close only their own station's tickets (``station_id`` None: admin)."""
+    ticket = await session.get(Handoff, handoff_id)
+    if ticket is None or (station_id is not None and ticket.station_id != station_id):
+        raise NotFound("找不到这个求助记录。", "hand-off ticket not found")
+    if ticket.status == "open":
+        ticket.status, ticket.closed_at, ticket.closed_by = "closed", now, staff_id
+    return ticket

@@ -30,6 +30,7 @@ from care.orders import (
 )
 from care.orders import transition as apply_transition
 from care.people import authenticate_staff
+from care.support import close_handoff, open_handoffs
 from care.views import service_label, window_label
 from web.auth import COOKIE, LIMITER, SESSION_SECONDS, StaffSession, check_csrf, current_staff, encode_session
 from web.context import context_of
@@ -42,6 +43,7 @@ STATUS_CHOICES = [("open", "未完成"), ("all", "全部"),
 DONE_NOTICES = {"accept": "已接单", "reject": "已拒绝", "start": "已开始服务", "complete": "已完成",
                 "no_show": "已记为未遇到老人", "cancel": "已取消"}
 TEMPLATES = web.AppKey("templates", jinja2.Environment)
+HANDOFF_REASONS = {"asked": "要求人工", "fallback": "没听懂", "emergency": "紧急求助", "complaint": "投诉"}
 
 
 def day_label(day: date, today: date | None = None) -> str:
@@ -60,6 +62,7 @@ def template_environment() -> jinja2.Environment:
         status_label=lambda s: lifecycle.STATUS_LABELS.get(s, s), actions=lifecycle.next_actions,
         meal_label=lambda w: meal_windows[w].label if w in meal_windows else w,
         local_time=lambda t: t.astimezone(TZ).strftime("%m-%d %H:%M"),
+        handoff_reason=lambda r: HANDOFF_REASONS.get(r, r),
     )
     return env
 
@@ -165,9 +168,25 @@ async def queue_page(request: web.Request) -> web.Response:
     query = urlencode({**filters, **({"station": station.code} if stations and station else {})})
     done = request.query.get("done")
     notice = f"订单 {request.query.get('order', '')} {DONE_NOTICES[done]}。" if done in DONE_NOTICES else None
+    async with context_of(request).sessions() as session:
+        handoffs = await open_handoffs(session, station.id if station else None)
     return render(request, "queue.html", who=who, station=station, stations=stations, filters=filters,
                   kinds=KIND_CHOICES, statuses=STATUS_CHOICES, orders=await queue_orders(request, station, filters),
-                  query=query, notice=notice)
+                  query=query, notice=notice, handoffs=handoffs)
+
+
+@routes.post("/staff/handoffs/{id}/close")
+async def close_ticket(request: web.Request) -> web.Response:
+    who = await require_staff(request)
+    check_csrf(request, who, str((await request.post()).get("csrf", "")))
+    try:
+        ticket_id = int(request.match_info["id"])
+    except ValueError as exc:
+        raise NotFound("找不到这个求助记录。", "hand-off ticket not found") from exc
+    station_id = None if who.staff.role == "admin" else who.staff.station_id
+    async with context_of(request).sessions() as session, session.begin():
+        await close_handoff(session, ticket_id, station_id, who.staff.id, context_of(request).clock())
+    raise web.HTTPSeeOther("/staff")
 
 
 @routes.get("/staff/queue")

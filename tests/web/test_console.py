@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 
 from care import people
 from care.access import ELDER, Actor
@@ -113,3 +114,19 @@ async def test_the_event_stream_announces_an_order_placed_meanwhile(client, demo
     chunk = await asyncio.wait_for(stream.content.readuntil(b"\n\n"), timeout=5)
     assert b"event: order" in chunk and b"data: pending" in chunk
     stream.close()
+
+
+async def test_requests_for_a_person_wait_in_the_console_until_handled(client, demo) -> None:
+    from assistant import Assistant, Turn, identify
+
+    assistant = Assistant(demo.sessions)
+    async with demo.sessions() as session:
+        user = await identify(session, "phone", phone="13800000004")
+    await assistant.handle(Turn(channel="phone", user=user, at=NOW, text="我摔倒了起不来"))
+    await login(client)
+    page = await (await client.get("/staff")).text()
+    assert "待回电（1）" in page and "紧急求助" in page and "刘德福" in page
+    ticket = re.search(r'/staff/handoffs/(\d+)/close', page).group(1)
+    csrf = await csrf_of(client)
+    await client.post(f"/staff/handoffs/{ticket}/close", data={"csrf": csrf})
+    assert "待回电" not in await (await client.get("/staff")).text()
