@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import String, cast, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,6 +22,7 @@ from care.errors import Busy, Duplicate, Full, IllegalTransition, Invalid, NotFo
 from care.models import (
     CapacityTemplate,
     Elder,
+    FamilyLink,
     Order,
     OrderEvent,
     Outbox,
@@ -85,27 +86,6 @@ def _deadline_text(lead_days: int, cutoff) -> str:  # type: ignore[no-untyped-de
     return f"{day}{cutoff.strftime('%H:%M')}"
 
 
-async def choose_station(session: AsyncSession, community_id: int, kind: str, service_code: str) -> int:
-    """The station serving this community with this service (the first by priority)."""
-    row = await session.execute(
-        select(Station.id)
-        .join(StationCommunity, StationCommunity.station_id == Station.id)
-        .join(StationService, StationService.station_id == Station.id)
-        .where(
-            StationCommunity.community_id == community_id,
-            StationCommunity.kind == kind,
-            StationService.service_code == service_code,
-            Station.active.is_(True),
-        )
-        .order_by(StationCommunity.priority, Station.id)
-        .limit(1)
-    )
-    station_id = row.scalar()
-    if station_id is None:
-        raise Invalid("您所在的社区暂时没有服务站提供这项服务。", "no station serves this community")
-    return station_id
-
-
 async def ensure_slots(session: AsyncSession, station_id: int, first: date, days: int = HORIZON_DAYS) -> int:
     """Create the missing slots of ``days`` days from the station's weekly template; returns how many."""
     templates = (
@@ -155,8 +135,10 @@ async def _take_capacity(session: AsyncSession, slot_id: int, quantity: int) -> 
 
 
 async def _record(session: AsyncSession, order: Order, actor: Actor, now: datetime, before: str | None,
-                  note: str | None) -> None:
+                  note: str | None, recipients: list[tuple[str, int]] | None = None) -> None:
     """Write the order event and one outbox row per recipient (station, elder, verified family)."""
+    if recipients is None:
+        recipients = await recipients_for_order(session, order.station_id, order.elder_id)
     await session.execute(insert(OrderEvent).values(
         order_id=order.id, station_id=order.station_id, at=now, actor=actor.label, from_status=before,
         to_status=order.status, note=note))
@@ -169,28 +151,47 @@ async def _record(session: AsyncSession, order: Order, actor: Actor, now: dateti
     await session.execute(insert(Outbox), [
         {"topic": f"order.{order.status}", "recipient_type": kind, "recipient_id": rid, "payload": payload,
          "created_at": now, "available_at": now, "attempts": 0, "dead": False}
-        for kind, rid in await recipients_for_order(session, order.station_id, order.elder_id)
+        for kind, rid in recipients
     ])
-
-
-async def _refuse_duplicate(session: AsyncSession, elder_id: int, req: OrderRequest) -> None:
-    """One open order per elder, service, day and window: a second one is almost always a mistake."""
-    query = select(Order.id).where(
-        Order.elder_id == elder_id, Order.kind == req.kind, Order.date == req.date, Order.window == req.window,
-        Order.status.in_(lifecycle.OPEN_STATUSES),
-    )
-    if req.kind == "home_visit":
-        query = query.where(Order.visit_kind == req.visit_kind)
-    order_id = (await session.execute(query.limit(1))).scalar()
-    if order_id is not None:
-        raise Duplicate("这个时段已经订过了，不用再订；要改的话请说“改订单”。", "an open order exists for this window",
-                        order=codes.encode(order_id))
 
 
 async def _existing(session: AsyncSession, key: str | None) -> Order | None:
     if key is None:
         return None
     return (await session.execute(select(Order).where(Order.idempotency_key == key))).scalars().first()
+
+
+async def _booking_facts(session: AsyncSession, req: OrderRequest, service_code: str):  # type: ignore[no-untyped-def]
+    """Everything a placement needs to know, in one query: the elder, the station serving them, the slot,
+    an open order for the same window, and the family members to notify."""
+    duplicate = (select(Order.id).where(
+        Order.elder_id == Elder.id, Order.kind == req.kind, Order.date == req.date, Order.window == req.window,
+        Order.status.in_(lifecycle.OPEN_STATUSES),
+        *((Order.visit_kind == req.visit_kind,) if req.kind == "home_visit" else ()),
+    ).limit(1).scalar_subquery())
+    family = (select(func.aggregate_strings(cast(FamilyLink.family_id, String), ","))
+              .where(FamilyLink.elder_id == Elder.id, FamilyLink.verified.is_(True)).scalar_subquery())
+    query = (
+        select(Elder.id.label("elder_id"), Elder.economic, Elder.diet, Elder.address,
+               StationCommunity.station_id, Slot.id.label("slot_id"), Slot.capacity,
+               duplicate.label("duplicate"), family.label("family"))
+        .join(StationCommunity, (StationCommunity.community_id == Elder.community_id)
+              & (StationCommunity.kind == req.kind))
+        .join(Station, (Station.id == StationCommunity.station_id) & Station.active.is_(True))
+        .join(StationService, (StationService.station_id == Station.id)
+              & (StationService.service_code == service_code))
+        .outerjoin(Slot, (Slot.station_id == Station.id) & (Slot.kind == req.kind) & (Slot.date == req.date)
+                   & (Slot.window == req.window))
+        .where(Elder.id == req.elder_id)
+        .order_by(StationCommunity.priority, Station.id)
+        .limit(1)
+    )
+    row = (await session.execute(query)).first()
+    if row is None:
+        if await session.get(Elder, req.elder_id) is None:
+            raise NotFound("找不到这位老人。", "elder not found")
+        raise Invalid("您所在的社区暂时没有服务站提供这项服务。", "no station serves this community")
+    return row
 
 
 async def place_order(
@@ -213,18 +214,20 @@ async def place_order(
     assert item is not None and window is not None
     try:
         async with sessions() as session, session.begin():
-            elder = (await session.execute(
-                select(Elder.id, Elder.community_id, Elder.economic, Elder.diet, Elder.address)
-                .where(Elder.id == req.elder_id))).first()
-            if elder is None:
-                raise NotFound("找不到这位老人。", "elder not found")
-            station_id = await choose_station(session, elder.community_id, req.kind, item.code)
-            await ensure_may_act_for_elder(session, actor, elder.id, station_id=station_id)
-            await _refuse_duplicate(session, elder.id, req)
-            slot_id = await _slot_for(session, station_id, req.kind, req.date, req.window)
+            facts = await _booking_facts(session, req, item.code)
+            station_id = facts.station_id
+            await ensure_may_act_for_elder(session, actor, facts.elder_id, station_id=station_id)
+            if facts.duplicate is not None:
+                raise Duplicate("这个时段已经订过了，不用再订；要改的话请说“改订单”。",
+                                "an open order exists for this window", order=codes.encode(facts.duplicate))
+            slot_id = facts.slot_id or await _slot_for(session, station_id, req.kind, req.date, req.window)
+            if facts.slot_id is not None and facts.capacity == 0:
+                raise Full("这个时段服务站不提供这项服务，请换一天或换个时段。", "no capacity in this window",
+                           remaining=0)
+            elder = facts
             pay = item.price_for(elder.economic)
             order = Order(
-                elder_id=elder.id, station_id=station_id, slot_id=slot_id, service_code=item.code, kind=req.kind,
+                elder_id=elder.elder_id, station_id=station_id, slot_id=slot_id, service_code=item.code, kind=req.kind,
                 visit_kind=item.visit_kind, date=req.date, window=req.window, window_rank=window.rank,
                 quantity=req.quantity,
                 diet=(req.diet or "").strip() or (elder.diet if req.kind == "meal" else None) or None,
@@ -235,7 +238,9 @@ async def place_order(
             )
             columns = {c.key: getattr(order, c.key) for c in Order.__table__.columns if c.key != "id"}
             order.id = (await session.execute(insert(Order).values(columns).returning(Order.id))).scalar_one()
-            await _record(session, order, actor, now, None, None)
+            family = [int(f) for f in (facts.family or "").split(",") if f]
+            recipients = [("station", station_id), ("elder", facts.elder_id), *(("family", f) for f in family)]
+            await _record(session, order, actor, now, None, None, recipients)
             await _take_capacity(session, slot_id, req.quantity)
     except IntegrityError:
         # A concurrent retry with the same key won the race: return its order.
