@@ -14,12 +14,10 @@ from tests.conftest import NOW
 from web.app import create_app
 from web.context import AppContext
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.parametrize("db", ["sqlite"], indirect=True)]
 
 
 async def test_staff_work_an_order_that_arrives_while_they_watch(aiohttp_server, browser, demo, tmp_path) -> None:
-    if demo.dialect != "sqlite":
-        pytest.skip("one database is enough for the browser journey")
     context = AppContext(sessions=demo.sessions, secret_key=b"browser-secret", clock=lambda: NOW, poll_seconds=0.5)
     server = await aiohttp_server(create_app(context))
     base = f"http://127.0.0.1:{server.port}"
@@ -40,7 +38,7 @@ async def test_staff_work_an_order_that_arrives_while_they_watch(aiohttp_server,
                            channel="telegram")
     order = (await place_order(demo.sessions, request, Actor(FAMILY, daughter.id), NOW)).order
     row = page.locator(f"#order-{order.code}")
-    await row.wait_for(timeout=10_000)
+    await row.wait_for(timeout=30_000)
     assert "王秀英" in await row.inner_text() and "× 2" in await row.inner_text()
     await page.screenshot(path=str(tmp_path / "queue.png"), full_page=True)
 
