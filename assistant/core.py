@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
 import nlu
 from assistant import phrases as P
@@ -44,8 +44,11 @@ class Assistant:
         async with self.deps.sessions() as session:
             state = await dialogue.load(session, turn.channel, turn.user.key, turn.at)
         ctx = TurnContext(turn, self.deps, state)
+        keypad_intent = _keypad_intent(state, turn)
         await self._understand(ctx)
         await self._respond(ctx)
+        if keypad_intent:
+            ctx.replies[:] = [replace(r, intent=keypad_intent) for r in ctx.replies]
         if ctx.replies and ctx.intent != "repeat":
             state["last"] = [_stored(r) for r in ctx.replies]
         async with self.deps.sessions() as session, session.begin():
@@ -168,6 +171,18 @@ _STARTERS = {
     "ask_eligibility": _ask, "check_order": _check, "cancel_order": _cancel, "modify_order": _modify,
     "complain": _complain,
 }
+
+
+def _keypad_intent(state: dict, turn: Turn) -> str | None:
+    """What a key press means, in intent names, for reporting (CONTRACTS.md `eldercare chat`)."""
+    if not turn.dtmf or turn.text:
+        return None
+    flow = state.get("flow")
+    if turn.dtmf in ("*", "0") or flow is None:
+        return {"ask_menu": "ask_policy"}.get(MENU_KEYS.get(turn.dtmf, ""), MENU_KEYS.get(turn.dtmf))
+    if flow.get("awaiting") == "confirm" or flow.get("name") == "emergency":
+        return {"1": "affirm", "2": "deny"}.get(turn.dtmf, "inform")
+    return "inform"
 
 
 def _fallback(ctx: TurnContext) -> None:

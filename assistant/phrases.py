@@ -66,6 +66,7 @@ RESUME_BOOKING = "我们接着预约。"
 
 # --- my orders: check, cancel, modify ------------------------------------------------------------------
 NO_ORDERS = "最近没有要办的订单。"
+NO_MATCHING_ORDER = "没有找到您说的那个订单。"
 ORDER_LIST = "您有{count}个订单：{items}。"
 ORDER_LINE = "{n}、{what}，{status}"
 WHICH_ORDER = "是哪一个？请说序号。"

@@ -37,26 +37,21 @@ def _what(order: Order, today: date, with_elder: bool) -> str:
 
 
 def _narrow(ctx: TurnContext, orders: list[Order]) -> list[Order]:
-    """Keep the orders this turn's words point at (a date, a meal, a service), if any."""
+    """Keep the orders this turn's words point at (a date, a service, a meal); none may be left."""
     day, service, meal = ctx.entity("date"), ctx.entity("service"), ctx.entity("meal")
-    chosen = orders
-    if day:
-        chosen = [o for o in chosen if o.date.isoformat() == day] or chosen
-    if service:
-        chosen = [o for o in chosen if o.kind == service] or chosen
-    if meal:
-        chosen = [o for o in chosen if o.window == meal] or chosen
-    return chosen
+    return [o for o in orders if (not day or o.date.isoformat() == day) and (not service or o.kind == service)
+            and (not meal or o.window == meal)]
 
 
 def _several(ctx: TurnContext) -> bool:
     return ctx.turn.user.kind != ELDER
 
 
-async def check(ctx: TurnContext) -> None:
-    orders = await _my_orders(ctx)
+async def check(ctx: TurnContext, orders: list[Order] | None = None) -> None:
     if orders is None:
-        return
+        orders = await _my_orders(ctx)
+        if orders is None:
+            return
     if not orders:
         ctx.say(P.NO_ORDERS + P.ANYTHING_ELSE)
         return
@@ -75,6 +70,10 @@ async def start(ctx: TurnContext, action: str) -> None:
         ctx.say(P.NO_ORDERS + P.ANYTHING_ELSE)
         return
     candidates = _narrow(ctx, orders)
+    if not candidates:
+        ctx.say(P.NO_MATCHING_ORDER)
+        await check(ctx, orders)
+        return
     flow = ctx.start(action, codes=[o.code for o in candidates])
     if len(candidates) == 1:
         await _picked(ctx, flow["data"], candidates[0])

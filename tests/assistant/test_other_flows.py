@@ -144,3 +144,16 @@ async def test_after_two_misunderstandings_the_menu_and_a_person_are_offered(tal
 async def test_odd_input_gets_a_plain_answer(talk, text) -> None:
     replies = await talk("13800000001").turn(text)
     assert replies and all(r.text for r in replies)
+
+
+async def test_cancelling_something_that_was_never_booked_says_so_and_lists_what_there_is(talk) -> None:
+    elder = talk("13800000001")
+    await book_lunch(elder)
+    answer = await elder.say("我要取消助浴")
+    assert "没有找到" in answer and "午餐" in answer and "要取消" not in answer
+
+
+async def test_key_presses_are_reported_with_the_intent_they_stand_for(talk) -> None:
+    caller = talk("13800000002", channel="phone")
+    intents = [(await caller.turn(dtmf=d))[-1].intent for d in "12111"]
+    assert intents == ["book_meal", "inform", "inform", "inform", "affirm"]
