@@ -3,20 +3,8 @@
 from __future__ import annotations
 
 import logging
-import re
 
-_ID_CARD = re.compile(r"(?<!\d)(\d{6})\d{8}(\d{3}[\dXx])(?![\dXx])")
-_MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
-_LANDLINE = re.compile(r"(?<!\d)(0\d{2,3}-?)\d{4}(\d{3,4})(?!\d)")
-_LONG_NUMBER = re.compile(r"(?<!\d)(\d{4})\d{4,}(\d{4})(?!\d)")
-
-
-def mask_personal(text: str) -> str:
-    """Mask ID numbers, mobile and landline phone numbers, and any other long digit run in free text."""
-    text = _ID_CARD.sub(lambda m: f"{m.group(1)}********{m.group(2)}", text)
-    text = _MOBILE.sub(lambda m: f"{m.group(1)}****{m.group(2)}", text)
-    text = _LANDLINE.sub(lambda m: f"{m.group(1)}****{m.group(2)}", text)
-    return _LONG_NUMBER.sub(lambda m: f"{m.group(1)}****{m.group(2)}", text)
+from care.privacy import mask_personal
 
 
 class MaskingFormatter(logging.Formatter):

@@ -18,7 +18,10 @@ from care.demo import demo_data, refresh_slots
 from care.models import Staff
 from eldercare.database import ensure_ready, open_database
 from eldercare.settings import Settings
+from integrations.outbox import OutboxWorker
+from integrations.webhooks import WebhookDeliverer, parse_webhooks
 from knowledge import KnowledgeBase
+from web import outbox as outbox_pages
 from web.app import create_app
 from web.context import AppContext
 
@@ -62,11 +65,15 @@ async def serve(settings: Settings, host: str, port: int) -> None:
     context = AppContext(sessions=sessions, secret_key=secret_key(settings),
                          knowledge=lambda: KnowledgeBase.load(settings.data_dir),
                          secure_cookies=os.environ.get("ELDERCARE_SECURE_COOKIES") == "1")
+    webhooks = WebhookDeliverer(parse_webhooks(settings.webhooks))  # a bad configuration stops start-up here
+    worker = OutboxWorker(sessions, [webhooks])
+    context.extras[outbox_pages.WORKER] = worker
     app = create_app(context)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
-    tasks = [asyncio.create_task(_daily_slots(context))]
+    stop = asyncio.Event()
+    tasks = [asyncio.create_task(_daily_slots(context)), asyncio.create_task(worker.run_forever(stop, interval=5))]
     print(f"养老服务助手已启动  {datetime.now(TZ):%Y-%m-%d %H:%M}", flush=True)
     print(f"  工作台   http://{host}:{port}/staff", flush=True)
     print(f"  健康检查 http://{host}:{port}/healthz   指标 http://{host}:{port}/metrics", flush=True)
@@ -74,7 +81,6 @@ async def serve(settings: Settings, host: str, port: int) -> None:
         print(f"  演示账号 {username} / {password}  ({station})", flush=True)
     if settings.audiosocket:
         print("  注意：这个版本还没有电话接入 (AudioSocket)，已忽略该设置。", flush=True)
-    stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
@@ -88,4 +94,5 @@ async def serve(settings: Settings, host: str, port: int) -> None:
         for task in tasks:
             task.cancel()
         await runner.cleanup()
+        await webhooks.close()
         await engine.dispose()

@@ -32,8 +32,8 @@ class Settings(BaseSettings):
     audiosocket: str | None = None
     nlu_backend: str = "builtin"
     rasa_url: str | None = None
-    api_tokens: str = ""
-    """Comma-separated ``station_code:token`` pairs for provider systems using the JSON API."""
+    webhooks: str | None = None
+    """JSON list of provider webhooks: ``[{"station": code, "url": …, "secret": …}]`` (docs/outbox.md)."""
     log_level: str = "INFO"
     timezone: str = "Asia/Shanghai"
 

@@ -7,7 +7,7 @@ from importlib import resources
 from aiohttp import web
 
 from assistant import Assistant
-from web import api, chat, ops, staff, understanding
+from web import api, chat, ops, outbox, staff, understanding
 from web.auth import LIMITER, LoginLimiter
 from web.context import CONTEXT, AppContext
 from web.errors import error_middleware
@@ -33,7 +33,8 @@ def create_app(context: AppContext, extra_routes: list[web.RouteTableDef] | None
     app[METRICS] = Metrics()
     app[staff.TEMPLATES] = staff.template_environment()
     app[chat.ASSISTANT] = Assistant(context.sessions, nlu_model=context.nlu, knowledge=context.knowledge)
-    for table in (staff.routes, api.routes, ops.routes, understanding.routes, chat.routes, *(extra_routes or [])):
+    routes = (staff.routes, api.routes, ops.routes, understanding.routes, chat.routes, outbox.routes)
+    for table in (*routes, *(extra_routes or [])):
         app.add_routes(table)
     app.router.add_static("/static", str(resources.files("web").joinpath("static")))
     return app
