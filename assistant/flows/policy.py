@@ -16,8 +16,7 @@ from assistant.types import ELDER, FAMILY
 from care import people
 from care.models import Elder, Region
 from knowledge import InvalidRequest
-from knowledge.answers import BenefitResult, Citation
-from knowledge.rules import FACT_ORDER
+from knowledge.answers import BenefitResult, Citation, EligibilityResult
 
 FLOW = "eligibility"
 MAX_QUESTIONS = 4
@@ -183,8 +182,8 @@ async def _evaluate(ctx: TurnContext) -> None:
 
 
 def _fact_order(benefits: list[BenefitResult]) -> list[str]:
-    wanted = {k for b in benefits for k in b.missing}
-    return [k for k in FACT_ORDER if k in wanted]
+    """The facts these benefits still need, in the order a conversation asks them."""
+    return EligibilityResult(region="", benefits=benefits).missing
 
 
 def _tell(ctx: TurnContext, result: BenefitResult) -> None:
