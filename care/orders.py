@@ -172,8 +172,9 @@ async def _booking_facts(session: AsyncSession, req: OrderRequest, service_code:
     family = (select(func.aggregate_strings(cast(FamilyLink.family_id, String), ","))
               .where(FamilyLink.elder_id == Elder.id, FamilyLink.verified.is_(True)).scalar_subquery())
     query = (
-        select(Elder.id.label("elder_id"), Elder.economic, Elder.diet, Elder.address,
-               StationCommunity.station_id, Slot.id.label("slot_id"), Slot.capacity,
+        select(Elder.id.label("elder_id"), Elder.name, Elder.phone, Elder.economic, Elder.diet, Elder.address,
+               StationCommunity.station_id, Station.name.label("station_name"), Station.code.label("station_code"),
+               Slot.id.label("slot_id"), Slot.capacity,
                duplicate.label("duplicate"), family.label("family"))
         .join(StationCommunity, (StationCommunity.community_id == Elder.community_id)
               & (StationCommunity.kind == req.kind))
@@ -249,10 +250,10 @@ async def place_order(
         if found is None:
             raise
         return Placed(found, created=False)
-    async with sessions() as session:
-        placed = await session.get(Order, order.id)
-    assert placed is not None
-    return Placed(placed, created=True)
+    # The committed row, as the caller needs it, without reading it back.
+    order.elder = Elder(id=facts.elder_id, name=facts.name, phone=facts.phone, address=facts.address)
+    order.station = Station(id=station_id, name=facts.station_name, code=facts.station_code)
+    return Placed(order, created=True)
 
 
 def _not_found() -> NotFound:
