@@ -119,8 +119,12 @@ class Assistant:
     async def _start(self, ctx: TurnContext, intent: str | None) -> None:
         starter = _STARTERS.get(intent or "")
         if starter is None:
-            if intent in ("thank",):
+            if intent == "thank":
                 ctx.say(P.THANKS)
+            elif intent == "affirm":
+                ctx.say(P.WHAT_DO_YOU_NEED, P.MAIN_MENU)
+            elif intent == "deny":
+                ctx.say(P.NOTHING_MORE, action="hangup" if ctx.turn.channel == "phone" else None)
             elif intent == "greet":
                 name = ctx.turn.user.name
                 ctx.say(P.GREETING_NAMED.format(name=name) if name else P.GREETING, P.MAIN_MENU)

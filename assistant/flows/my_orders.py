@@ -36,9 +36,14 @@ def _what(order: Order, today: date, with_elder: bool) -> str:
     return f"{who}{day_words(order.date, today)}{window_label(order)}{service_label(order)}{amount}"
 
 
-def _narrow(ctx: TurnContext, orders: list[Order]) -> list[Order]:
-    """Keep the orders this turn's words point at (a date, a service, a meal); none may be left."""
-    day, service, meal = ctx.entity("date"), ctx.entity("service"), ctx.entity("meal")
+def _narrow(ctx: TurnContext, orders: list[Order], action: str) -> list[Order]:
+    """Keep the orders this turn's words point at (a date, a service, a meal); none may be left.
+
+    When changing an order, a date or meal said is what to change *to* (改到后天), so only the
+    service narrows the choice.
+    """
+    service = ctx.entity("service")
+    day, meal = (ctx.entity("date"), ctx.entity("meal")) if action == "cancel" else (None, None)
     return [o for o in orders if (not day or o.date.isoformat() == day) and (not service or o.kind == service)
             and (not meal or o.window == meal)]
 
@@ -69,7 +74,7 @@ async def start(ctx: TurnContext, action: str) -> None:
     if not orders:
         ctx.say(P.NO_ORDERS + P.ANYTHING_ELSE)
         return
-    candidates = _narrow(ctx, orders)
+    candidates = _narrow(ctx, orders, action)
     if not candidates:
         ctx.say(P.NO_MATCHING_ORDER)
         await check(ctx, orders)

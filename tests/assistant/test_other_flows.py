@@ -157,3 +157,20 @@ async def test_key_presses_are_reported_with_the_intent_they_stand_for(talk) -> 
     caller = talk("13800000002", channel="phone")
     intents = [(await caller.turn(dtmf=d))[-1].intent for d in "12111"]
     assert intents == ["book_meal", "inform", "inform", "inform", "affirm"]
+
+
+async def test_changing_the_day_of_a_visit_takes_the_new_day_from_the_same_sentence(talk) -> None:
+    son = talk("13900000002")
+    await son.say("下周三上午派人上门帮我爸打扫卫生")
+    await son.say("确认")
+    question = await son.say("改到后天")
+    assert "12月2日" in question and "11月28日" in question and "对吗" in question
+    assert "改好了" in await son.say("对") and son.order["date"] == "2026-11-28"
+
+
+async def test_yes_or_no_after_anything_else_is_understood(talk) -> None:
+    elder = talk("13800000001", channel="phone")
+    await elder.say("谢谢你啊")
+    assert "请说您需要什么" in await elder.say("好")
+    replies = await elder.turn("不用了")
+    assert replies[-1].action == "hangup"
