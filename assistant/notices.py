@@ -1,4 +1,5 @@
-"""Every notification sentence sent to families, elders and station staff about an order's events."""
+"""Every notification sentence sent to families, elders and station staff: order events, emergencies,
+complaints and requests for a person."""
 
 from __future__ import annotations
 
@@ -41,3 +42,20 @@ def order_notice(order: Order, event: str, audience: str, note: str | None = Non
     template = templates.get(event, "订单{code}状态更新：{status}。")
     return template.format(elder=order.elder.name if audience != "elder" else "您", what=describe(order),
                            code=order.code, note=note or "未说明", status=event)
+
+
+_OTHER = {
+    ("emergency", "family"): "紧急情况：{elder}刚才求助，说“{text}”。已提醒拨打120，服务站也已收到。请马上联系老人。",
+    ("emergency", "station"): "紧急求助：{elder}说“{text}”。请马上打电话确认，并在工作台处理。",
+    ("complaint", "station"): "收到投诉（{elder}）：{text}。请负责人尽快回电。",
+    ("handoff", "station"): "{elder}要求人工服务：{text}。请在工作台“待回电”里处理。",
+}
+
+
+def notice(topic: str, payload: dict, audience: str, order: Order | None, elder_name: str | None) -> str:
+    """The message for any outbox row: order events through ``order_notice``, the rest from ``_OTHER``."""
+    if order is not None and topic.startswith("order."):
+        return order_notice(order, str(payload.get("event")), audience, payload.get("note"))
+    template = _OTHER.get((topic, audience), "{elder}：{text}")
+    text = str(payload.get("text") or payload.get("summary") or "")[:200]
+    return template.format(elder=elder_name or "一位老人", text=text)

@@ -13,14 +13,18 @@ from datetime import datetime, timedelta
 from aiohttp import web
 from sqlalchemy import select
 
+from assistant.notices import notice
+from bot.app import mount as mount_telegram
+from bot.notify import TelegramSender
 from care.catalog import TZ
 from care.demo import demo_data, refresh_slots
 from care.models import Staff
 from eldercare.database import ensure_ready, open_database
 from eldercare.settings import Settings
-from integrations.outbox import OutboxWorker
+from integrations.outbox import Deliverer, OutboxWorker, TelegramDeliverer
 from integrations.webhooks import WebhookDeliverer, parse_webhooks
 from knowledge import KnowledgeBase
+from web import chat
 from web import outbox as outbox_pages
 from web.app import create_app
 from web.context import AppContext
@@ -66,9 +70,15 @@ async def serve(settings: Settings, host: str, port: int) -> None:
                          knowledge=lambda: KnowledgeBase.load(settings.data_dir),
                          secure_cookies=os.environ.get("ELDERCARE_SECURE_COOKIES") == "1")
     webhooks = WebhookDeliverer(parse_webhooks(settings.webhooks))  # a bad configuration stops start-up here
-    worker = OutboxWorker(sessions, [webhooks])
-    context.extras[outbox_pages.WORKER] = worker
+    deliverers: list[Deliverer] = [webhooks]
     app = create_app(context)
+    if settings.telegram_token:
+        telegram = mount_telegram(app, sessions, app[chat.ASSISTANT], context.clock, settings.telegram_token,
+                                  webhook_url=settings.telegram_webhook_url,
+                                  secret=settings.telegram_webhook_secret, redis_url=settings.redis_url)
+        deliverers.append(TelegramDeliverer(send=TelegramSender(telegram), render=notice))
+    worker = OutboxWorker(sessions, deliverers)
+    context.extras[outbox_pages.WORKER] = worker
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
@@ -79,6 +89,9 @@ async def serve(settings: Settings, host: str, port: int) -> None:
     print(f"  健康检查 http://{host}:{port}/healthz   指标 http://{host}:{port}/metrics", flush=True)
     for username, password, station in await _demo_logins(context):
         print(f"  演示账号 {username} / {password}  ({station})", flush=True)
+    if settings.telegram_token:
+        mode = f"webhook {settings.telegram_webhook_url}" if settings.telegram_webhook_url else "长轮询"
+        print(f"  Telegram 机器人已连接（{mode}）", flush=True)
     if settings.audiosocket:
         print("  注意：这个版本还没有电话接入 (AudioSocket)，已忽略该设置。", flush=True)
     loop = asyncio.get_running_loop()

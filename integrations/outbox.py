@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from care import codes
 from care.catalog import TZ
 from care.db import SessionFactory
-from care.models import FamilyMember, Order, Outbox, Staff
+from care.models import Elder, FamilyMember, Order, Outbox, Staff
 from care.outbox import DONE_KEY, RetryPolicy, claim_due, mark_delivered, mark_failed
 from care.privacy import mask_personal
 
@@ -207,16 +207,17 @@ def describe_error(exc: BaseException) -> str:
 
 Send = Callable[[int, str, Outbox], Awaitable[Any]]
 """Sends ``text`` to a Telegram chat; the row lets the bot add buttons (e.g. 接单 on a new order)."""
-Render = Callable[[Order, str, str, str | None], str]
-"""``assistant.notices.order_notice``: (order, event, audience, note) -> the message."""
+Render = Callable[[str, dict[str, Any], str, Order | None, str | None], str]
+"""``assistant.notices.notice``: (topic, payload, audience, order or None, elder's name) -> the message."""
 
 
 @dataclass
 class TelegramDeliverer:
-    """Order notifications in Telegram: a station's staff with a Telegram id, and family members.
+    """Notifications in Telegram (order events, emergencies, complaints, requests for a person) for a
+    station's staff with a Telegram id and for family members.
 
     ``send`` and ``render`` are given by the wiring (the bot's ``send_message`` and
-    ``assistant.notices.order_notice``), so this room imports neither aiogram nor the assistant.
+    ``assistant.notices.notice``), so this room imports neither aiogram nor the assistant.
     Elders have no Telegram; a station without staff in Telegram or a family member who never
     linked a Telegram account is skipped with a note. When some of a station's chats fail the row is
     retried and the chats that got it hear it again (Telegram messages are not deduplicated).
@@ -232,11 +233,13 @@ class TelegramDeliverer:
         if not chats:
             raise Skipped("服务站没有绑定Telegram的工作人员" if row.recipient_type == "station"
                           else "家属没有绑定Telegram")
-        order_id = codes.decode(str(row.payload.get("order", "")))
+        order_id = codes.decode(str(row.payload.get("order") or ""))
         order = await session.get(Order, order_id) if order_id is not None else None
-        if order is None:
+        if order is None and row.topic.startswith("order."):
             raise Skipped("找不到这个订单")
-        text = self.render(order, str(row.payload.get("event")), row.recipient_type, row.payload.get("note"))
+        elder_id = row.payload.get("elder_id")
+        elder = await session.get(Elder, elder_id) if isinstance(elder_id, int) else None
+        text = self.render(row.topic, row.payload, row.recipient_type, order, elder.name if elder else None)
         await session.rollback()  # no transaction (SQLite's write lock) held while talking to Telegram
         failures = []
         for chat in chats:

@@ -47,7 +47,7 @@ def _run(args: argparse.Namespace) -> int:
         return 2
 
     async def work(sessions: SessionFactory) -> int:
-        from assistant.notices import order_notice
+        from assistant.notices import notice
         from bot.notify import TelegramSender
         from integrations.outbox import OutboxWorker, TelegramDeliverer
 
@@ -57,7 +57,7 @@ def _run(args: argparse.Namespace) -> int:
         stop = asyncio.Event()
         outbox = None
         if not args.no_outbox:  # new orders to staff chats, order news to families
-            worker = OutboxWorker(sessions, [TelegramDeliverer(send=TelegramSender(bot), render=order_notice)])
+            worker = OutboxWorker(sessions, [TelegramDeliverer(send=TelegramSender(bot), render=notice)])
             outbox = asyncio.create_task(worker.run_forever(stop))
         print("Telegram 机器人已启动（长轮询），按 Ctrl+C 停止。", flush=True)
         try:

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy import insert, select, update
 
-from assistant.notices import order_notice
+from assistant.notices import notice
 from care.models import FamilyMember, Outbox, Staff
 from care.outbox import DONE_KEY, RetryPolicy, claim_due
 from care.people import station_by_code
@@ -104,7 +104,7 @@ async def test_telegram_notices_and_skips_for_people_without_telegram(demo, cloc
     async def send(chat: int, text: str, row: Outbox) -> None:
         sent.append((chat, text, row.id))
 
-    worker = OutboxWorker(demo.sessions, [TelegramDeliverer(send, order_notice)], clock=clock, policy=NO_JITTER)
+    worker = OutboxWorker(demo.sessions, [TelegramDeliverer(send, notice)], clock=clock, policy=NO_JITTER)
     counts = await worker.run_once()
     rows = await all_rows(demo)
     ours = [r for r in rows if r.recipient_type in ("station", "family")]
@@ -143,7 +143,7 @@ async def test_a_channel_that_delivered_is_not_repeated_when_another_channel_of_
         sent.append(row.id)
 
     hook = WebhookDeliverer({"hz-xinhua": WebhookTarget(station="hz-xinhua", url=receiver.url, secret=SECRET)})
-    worker = OutboxWorker(demo.sessions, [TelegramDeliverer(send, order_notice), hook], clock=clock, policy=NO_JITTER)
+    worker = OutboxWorker(demo.sessions, [TelegramDeliverer(send, notice), hook], clock=clock, policy=NO_JITTER)
     try:
         first = await worker.run_once()
         async with demo.sessions() as session:
