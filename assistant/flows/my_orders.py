@@ -19,15 +19,19 @@ from care.views import order_summary, service_label, window_label
 MEAL_WINDOWS = {"breakfast", "lunch", "dinner"}
 
 
-async def _my_orders(ctx: TurnContext) -> list[Order] | None:
+async def _my_orders(ctx: TurnContext) -> list[Order]:
+    """The open orders of the caller (or of the elders linked to them); says why when there are none."""
     user = ctx.turn.user
     if user.kind == ANONYMOUS:
         ctx.say(P.NEED_REGISTRATION)
-        return None
+        return []
     async with ctx.deps.sessions() as session:
         elder_ids = [user.id] if user.kind == ELDER else await linked_elder_ids(session, user.id or 0)
-        return await orders_of_elders(session, [i for i in elder_ids if i is not None], first=ctx.today,
-                                      open_only=True)
+        orders = await orders_of_elders(session, [i for i in elder_ids if i is not None], first=ctx.today,
+                                        open_only=True)
+    if not orders:
+        ctx.say(P.NO_ORDERS + P.ANYTHING_ELSE)
+    return orders
 
 
 def _what(order: Order, today: date, with_elder: bool) -> str:
@@ -53,12 +57,8 @@ def _several(ctx: TurnContext) -> bool:
 
 
 async def check(ctx: TurnContext, orders: list[Order] | None = None) -> None:
-    if orders is None:
-        orders = await _my_orders(ctx)
-        if orders is None:
-            return
+    orders = orders if orders is not None else await _my_orders(ctx)
     if not orders:
-        ctx.say(P.NO_ORDERS + P.ANYTHING_ELSE)
         return
     items = "；".join(
         P.ORDER_LINE.format(n=i + 1, what=_what(o, ctx.today, _several(ctx)), status=lifecycle.STATUS_LABELS[o.status])
@@ -69,10 +69,7 @@ async def check(ctx: TurnContext, orders: list[Order] | None = None) -> None:
 async def start(ctx: TurnContext, action: str) -> None:
     """Begin cancelling or changing an order: pick it, then confirm."""
     orders = await _my_orders(ctx)
-    if orders is None:
-        return
     if not orders:
-        ctx.say(P.NO_ORDERS + P.ANYTHING_ELSE)
         return
     candidates = _narrow(ctx, orders, action)
     if not candidates:
