@@ -8,6 +8,8 @@ from importlib import resources
 
 import yaml
 
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 @dataclass(frozen=True)
 class Region:
@@ -23,7 +25,7 @@ class Region:
 
 def _load(name: str) -> dict:
     text = resources.files("nlu.data.lexicon").joinpath(name).read_text(encoding="utf-8")
-    return yaml.safe_load(text) or {}
+    return yaml.load(text, Loader=_Loader) or {}
 
 
 @cache
