@@ -35,8 +35,12 @@ def rss_mb() -> float:
 
 
 def questions() -> list[tuple[str, str | None]]:
-    data = yaml.safe_load(QUESTIONS.read_text(encoding="utf-8"))
-    return [(q["q"], q.get("region")) for q in data["answerable"] + data["unanswerable"]]
+    """questions.yaml and the fresh rounds beside it (questions_fresh_*.yaml): colloquial questions too."""
+    out = []
+    for path in [QUESTIONS, *sorted(QUESTIONS.parent.glob("questions_fresh_*.yaml"))]:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        out += [(q["q"], q.get("region")) for q in data["answerable"] + data["unanswerable"]]
+    return out
 
 
 def percentile(values: list[float], p: float) -> float:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -29,6 +28,7 @@ from knowledge.eligibility import (
     validate_profile,
 )
 from knowledge.errors import InvalidRequest
+from knowledge.query import normalize_question
 from knowledge.search import (
     BROADER,
     CONCEPT,
@@ -48,22 +48,53 @@ CORPUS_DIR = PACKAGE_DIR / "corpus"
 RULES_DIR = PACKAGE_DIR / "rules"
 FIGURE_Q = re.compile(r"多少|几|金额|标准是|多大|多高|比例|百分之|几成|覆盖率|数量")
 MONEY_Q = re.compile(
-    r"多少钱|[发领给补拿]多少|几[元块]|金额|[给发补领拿][多少]*钱|钱[是有]?多少"
-    r"|补[贴助]?多少|津贴多少|多少补贴|几块钱"
+    r"多少钱|[发领给补拿]多少|几[元块]|金额|[给发补领拿]多少钱|钱[是有]?多少"
+    r"|补[贴助]?多少|津贴多少|多少补贴|几块钱|[花交收付掏]多少|费用多少"
 )
-PLACE_Q = re.compile(r"哪里有|在哪里|在哪儿|在哪|什么地方|地址|电话多少|电话号码|怎么联系|联系方式|找谁")
-PLACE = re.compile(r"地址|位于|设在|电话|热线|\d{7,}|路\d+号")
+PLACE_Q = re.compile(
+    r"哪里有|在哪里|在哪儿|在哪|什么地方|地址|电话多少|电话号码|怎么联系|联系方式|找谁|去哪个|去哪家|哪个医院|哪家医院"
+    r"|去哪[儿里]?[办领交]|到哪[儿里]?[办领交]"
+)
+RECOMMEND_Q = re.compile(r"哪[家个所].{0,6}(?:好|强|便宜|靠谱|划算)|推荐一[下个家]|口碑|排名")
+"""which home is best: documents name no provider and rank none"""
+WHOM_Q = re.compile(
+    r"(?:找谁|找哪个部门|找什么部门|哪个部门管|什么部门管|归谁管|谁来管|谁负责|谁管)(?=$|[?？。!！,，\s]|[呢啊呀吗哇])"
+)
+"""who is responsible; "找谁修" asks for a service (a contact), which documents rarely give"""
+RESPONSIBLE = re.compile(r"责任单位|负责|牵头|主管部门|[市县区]\S{1,6}[局委办]")
+PLACE = re.compile(r"地址|位于|设在|[电话热线][:：]?\d{4,}|\d{7,}|\d{3,4}-\d{7,8}|路\d+号|街\d+号")
+"""an address or a number to call: a sentence that merely mentions 电话 (每周电话联系) is neither"""
 PROCEDURE_Q = re.compile(
-    r"怎么申请|如何申请|怎么办理|如何办理|申请流程|办理流程|去哪[儿里]?办|需要什么材料|要什么材料|带什么|怎么报名"
-    r"|怎么领|如何领取|怎么领取|去哪[儿里]?领"
+    r"怎么申请|如何申请|怎么办理|如何办理|申请流程|办理流程|需要什么材料|要什么材料|带什么|怎么报名"
+    r"|怎么领|如何领取|怎么领取"
 )
 PROCEDURE = re.compile(r"申请|办理|受理|审核|提交|免申即享|主动发放|报名|评估后|认定|签约|发放")
 FREQUENCY_Q = re.compile(r"按月|按年|按季|多久一次|多长时间一次|几个月一次|每月还是|每年还是")
 FREQUENCY = re.compile(r"每[月年周季天]|按[月年季]|每季度")
 TIME_Q = re.compile(r"什么时候|哪年|哪一年|多久|期限|截止|何时|到几[年月]|几年|几月|哪天")
+DURATION_Q = re.compile(r"多久|多长时间|(?<!到)几年(?!底)|几个月|几天|多少天|多少年")
+DURATION = re.compile(
+    r"(?<![\d年月])\d{1,2}\s*(?:年|个月|天|个工作日|工作日|周|小时)(?![底\d])|[一两二三四五六七八九十半]+个?(?:年|月|天|周|小时)(?!底)"
+)
 DATE_FIGURE = re.compile(r"\d{4}\s*年|\d{1,2}\s*月|年底|月底")
+MEASURE_Q = re.compile(r"多少|几")
+RELATION_Q = re.compile(r"(提供|包括|包含|给予|享受|负责|支持|开展)(?:了|的)?(?:什么|哪些|啥)")
+MEASURE_GENERIC = frozenset(
+    ["比例", "目标", "至少", "最少", "最多", "最低", "最高", "标准", "数量", "总数", "一共", "总共", "大概", "左右",
+     "达到", "要到", "到", "能", "占", "有"]
+)
+MEASURE_IDF = 0.6
+"""only a rare word is taken as what a figure question measures (报销; not 比例, 目标)"""
+PRICE_Q = re.compile(r"多少钱|几[元块]|金额|几块钱|多少块|[花交收付掏]多少|费用多少")
+COUNTED_Q = re.compile(r"(?:多少|几)(张|家|名|次|所|位|岁|平方米|平米|户|人)")
+"""a count asked with its unit (几张床, 多少家): the figure answering it is counted in that unit"""
+"""a price or a sum asked outright; 拿多少 / 给多少 of a fund may be answered by its share too"""
+MONEY_OR_SHARE = re.compile(r"\d+(?:\.\d+)?\s*(?:元|万元|块|%)")
 MONEY_FIGURE = re.compile(r"\d+(?:\.\d+)?\s*(?:元|万元|块)")
-FIGURE = re.compile(r"\d|[一二三四五六七八九十百千万两]+(?:[个次张名家所级星倍项年岁人位处条成]|%)")
+FIGURE = re.compile(
+    r"\d|(?<![一二三四五六七八九十百千万两])(?!一[个项位处条])[一二三四五六七八九十百千万两]+(?:[个次张名家所级星倍项年岁人位处条成]|%)"
+)
+"""a figure; "一个良好的平台" is an article, not a count"""
 # Question words go before tokenizing: jieba would glue them to the topic (多大面积 → 大面积, 由谁来).
 QUESTION_WORDS = re.compile(
     r"怎么回事|是怎么回事|什么意思|啥意思|是不是|有没有|能不能|可不可以|会不会|行不行"
@@ -72,7 +103,11 @@ QUESTION_WORDS = re.compile(
 # "一次" "两餐" "三个": a count said in passing, not what the question is about
 COUNT = re.compile(r"[一两二三四五六七八九十\d]+\s*[次餐顿个回趟份]")
 CN_NUMBER = re.compile(r"[一二三四五六七八九]?十[一二三四五六七八九]?|[一二三四五六七八九]百[零一二三四五六七八九十]*")
-VALIDITY_Q = re.compile(r"还有效|有效吗|有没有效|过期|失效|还管用|还执行|还在执行|有效期|还算数|作废|还能用吗")
+VALIDITY_Q = re.compile(
+    r"还有效|有效吗|有没有效|过期|失效|还管用|还执行|还在执行|有效期|还算数|算数吗|作废|还能用吗|还作数|还灵不灵"
+    r"|到期|停了吗|废止|取消了吗|还搞吗|还在搞"
+    r"|(?:试点|文件|政策|方案).{0,6}(?:到什么时候|什么时候(?:结束|到期|截止)|到哪年|哪年结束|结束了)"
+)
 VALIDITY_SENTENCE = re.compile(r"起施行|试点期[:：自]|有效期|执行期|自.{2,20}至.{2,20}止")
 BENEFIT_CONCEPTS = {
     "§政府购买居家养老服务": "gov_purchased_service",
@@ -88,10 +123,17 @@ BENEFIT_CONCEPTS = {
     "§关爱探访": "care_visit",
     "§优先入住": "priority_admission",
 }
+PERSON_CONCEPTS = frozenset(
+    "§" + c for c in ("独居", "空巢", "留守", "低保", "低保边缘", "特困", "五保", "三无", "经济困难", "失能", "失智",
+                      "残疾", "计划生育特殊家庭", "重点优抚对象")
+)
+"""Facts about a person that eligibility rules decide on (said, not implied: "83岁" is not among them)."""
 # read aloud without list dashes, line breaks and "一是/二是" enumerators
 SPOKEN_DROP = re.compile(r"——|(?<![\u4e00-\u9fff])[一二三四五六七八九十]是|^[一二三四五六七八九十]是")
 PARENTHETICAL = re.compile(r"[(（][^()（）]{12,}[)）]")
 MIN_COVERAGE = 0.45
+RERANK, COORD = 10, 1.5
+"""The best ``RERANK`` clauses are re-scored by BM25 × coverage ** ``COORD``."""
 ON_TOPIC = 0.4
 """A sentence giving a figure must hold the question's main word, or this share of its weight."""
 FRAME_W, SIDE_W, WHO_W = 0.3, 0.5, 0.4
@@ -154,8 +196,10 @@ class KnowledgeBase:
         self.rows: list[_Row] = []
         tokens: list[list[str]] = []
         doc_of_row: list[int] = []
+        overview: list[bool] = []
         for di, doc in enumerate(documents):
             for clause in doc.clauses:
+                is_overview = _is_overview(clause)
                 if _heading_only(clause):
                     continue
                 # each sentence is tokenized once, whether it is indexed in its clause or in a passage;
@@ -165,12 +209,14 @@ class KnowledgeBase:
                 by_sentence = [tokenize(s) for s in clause.sentences]
                 for lo, hi in passages(clause):
                     self.rows.append(_Row(doc, clause, lo, hi))
+                    overview.append(is_overview)
                     tokens.append(frame + [t for toks in by_sentence[lo:hi] for t in toks])
                     doc_of_row.append(di)
         self.index = ClauseIndex.from_tokens(tokens, doc_of_row)
         self._sentence_tokens: dict[tuple[int, int], set[str]] = {}
         self._masks: dict[str, np.ndarray] = {}
         self._is_preamble = np.array([r.clause.path == "前言" for r in self.rows], dtype=bool)
+        self._is_overview = np.array(overview, dtype=bool)
         self._priors: dict[date, np.ndarray] = {}
 
     # ------------------------------------------------------------------ loading
@@ -222,18 +268,21 @@ class KnowledgeBase:
         today = today or self.clock()
         given = _canonical_region(region) if region else None
         # full-width digits and letters as ASCII (８０岁 → 80岁), for matching only; the question is kept as asked
-        mentioned, stripped = _regions_in(unicodedata.normalize("NFKC", question))
-        stripped = CN_NUMBER.sub(lambda m: str(cn_to_int(m.group(0))), stripped)
-        said = concepts(stripped)
+        asked = normalize_question(question)  # how the documents would word it; answers keep the question
+        mentioned, stripped = _regions_in(asked)
+        stripped = CN_NUMBER.sub(_arabic, stripped)
+        # "查一次身体" is "查身体" said with a count: its terms are looked for with the count left out too
+        said = unique(concepts(stripped) + concepts(COUNT.sub("", stripped)))
         derived = age_concepts(stripped)
         q_concepts = unique(said + derived)
+        stripped_asked = stripped
         stripped = COUNT.sub(" ", QUESTION_WORDS.sub(" ", stripped))
         # a region named in the question wins over the caller's default, if we hold its documents
         target = next((r for r in mentioned if self._docs_for(r)), None) or given
         if target is None and mentioned:
             target = mentioned[0]
         answer_region = target
-        if target is not None and self._docs_for(target) and VALIDITY_Q.search(question):
+        if target is not None and self._docs_for(target) and VALIDITY_Q.search(asked):
             return self._validity_answer(question, target, today)
         if target is not None and not self._docs_for(target):
             have = "、".join(self.regions())
@@ -256,28 +305,50 @@ class KnowledgeBase:
         for t in derived:
             if t not in said:
                 token_weight[t] = SIDE_W
-        if WHO_QUESTION.search(question):
+        if WHO_QUESTION.search(asked):
             for t in WHO_TOKENS:
                 token_weight.setdefault(t, WHO_W)
+        relation = self._relation(stripped_asked)
+        if relation in token_weight:  # "互助食堂提供什么服务": 提供 is what is asked about X, not how
+            token_weight[relation] = 1.0
         scores = self.index.weighted_scores(token_weight, mask) * self._prior(today)
-        top = self._distinct(self.index.top(scores, 15), 5)
+        top = self._distinct(self.index.top(scores, 30), RERANK)
         if not top:
             return self._not_found(question, answer_region)
 
         weights = self._query_weights(stripped, q_words, q_concepts)
+        if relation in weights:
+            weights[relation] = self.index.idf(relation)
         for c in derived:  # told, not asked: "83岁" makes 高龄 likely relevant, not required
             if c in weights and c not in said:
                 weights[c] *= 0.3
-        money_q = bool(MONEY_Q.search(question))
-        time_q = bool(TIME_Q.search(question))
-        figure_q = bool(FIGURE_Q.search(question)) or time_q
+        # BM25 rewards a word said many times (a heading repeated over a whole annex); a clause that holds
+        # all of what is asked beats one that holds a part of it many times over
+        scores = scores.copy()
+        for row in top:
+            scores[row] *= self._coverage(weights, self.index.tokens[row]) ** COORD
+        top = sorted(top, key=lambda r: -scores[r])[:5]
+        money_q = bool(MONEY_Q.search(asked))
+        time_q = bool(TIME_Q.search(asked))
+        figure_q = bool(FIGURE_Q.search(asked)) or time_q
         need = MONEY_FIGURE if money_q else DATE_FIGURE if time_q else FIGURE if figure_q else None
-        if FREQUENCY_Q.search(question):  # 按月还是按年: only a sentence that says how often will do
-            need, figure_q = FREQUENCY, True
         what_missing = "具体金额" if money_q else "具体时间" if time_q else "具体数字"
-        if PLACE_Q.search(question):  # where / whom to call: policy texts rarely say; only an address will do
+        if money_q and not PRICE_Q.search(asked):  # "福彩的钱拿多少": a sum, or the share of a fund
+            need = MONEY_OR_SHARE
+        unit = COUNTED_Q.search(asked)
+        if need is FIGURE and unit:  # 有多少张床: a count of 张, not the 42个 stations in the same sentence
+            need = _counted(unit.group(1))
+        if DURATION_Q.search(asked):  # 要等多久, 改造要几年: a span of time (2年, 三个月), not a date
+            need, what_missing = DURATION, "具体时长"
+        if FREQUENCY_Q.search(asked):  # 按月还是按年: only a sentence that says how often will do
+            need, figure_q = FREQUENCY, True
+        if RECOMMEND_Q.search(asked):  # which home is best: documents name no provider, nor rank them
+            return self._not_found(question, answer_region)
+        if WHOM_Q.search(asked):  # 找谁 / 哪个部门管: the document names the office responsible
+            need, figure_q, what_missing = RESPONSIBLE, False, "负责的部门"
+        elif PLACE_Q.search(asked):  # where / whom to call: policy texts rarely say; only an address will do
             need, figure_q, what_missing = PLACE, True, "具体地点和联系方式"
-        elif need is None and PROCEDURE_Q.search(question):  # how to apply: only a sentence about applying
+        elif need is None and PROCEDURE_Q.search(asked):  # how to apply: only a sentence about applying
             need, what_missing = PROCEDURE, "具体的申请办法"
         topic = self._topic_tokens(weights)
         best_row = top[0]
@@ -293,8 +364,16 @@ class KnowledgeBase:
             # it inherits the topic of the clause before it
             candidates += [(row + 1, ("",)) for row, _ in candidates[:2]
                            if row + 1 < len(self.rows) and self.rows[row + 1].doc is self.rows[row].doc]
+        measured = self._measured(stripped_asked, weights) if need is not None else None
         for row, row_topic in candidates:
-            sent_idx = self._best_sentences(row, weights, need, row_topic)
+            if need is RESPONSIBLE:  # the clause's own note of the offices responsible: (责任单位:…)
+                if row_topic == ("",):
+                    continue
+                sents = self.rows[row].clause.sentences
+                sent_idx = [i for i, x in enumerate(sents) if x.lstrip().startswith(("(", "（"))
+                            and RESPONSIBLE.search(x)][-1:] or None
+            else:
+                sent_idx = self._best_sentences(row, weights, need, row_topic, measured)
             if sent_idx is not None:
                 chosen = (row, sent_idx)
                 break
@@ -308,7 +387,11 @@ class KnowledgeBase:
         quote = _span(r.clause, sent_idx)
         valid = r.doc.meta.validity_on(today)
         clause_path = r.clause.path
-        ground = self._who_ground(q_concepts, r.doc) if need is None and WHO_QUESTION.search(question) else None
+        # "who can get X?", and "my mother lives alone on 低保: can she get X?" (a benefit asked about for a
+        # person described by the facts the rules decide on) are answered from the sentence the rules cite
+        about_person = any(c in PERSON_CONCEPTS for c in said)
+        ground = (self._who_ground(q_concepts, r.doc, r.clause.path)
+                  if need is None and (WHO_QUESTION.search(asked) or about_person) else None)
         if ground is not None:
             # "who can get X?": the rules say which sentence of this document decides it
             benefit, g = ground
@@ -334,7 +417,10 @@ class KnowledgeBase:
             citations.append(Citation(o.doc.doc_id, o.doc.meta.title, o.doc.meta.doc_no, o.doc.meta.region,
                                       o.clause.path, _span(o.clause, oi),
                                       o.doc.meta.validity_on(today)))
-        spoken = self._spoken(quote, weights, figure_q)
+        if need is RESPONSIBLE and ground is None:
+            spoken = _end(f"{r.clause.heading or ''}：{quote.strip().strip('()（）')}".lstrip("："))
+        else:
+            spoken = self._spoken(quote, weights, figure_q)
         text = f"根据《{_spoken_title(r.doc.meta.title)}》，{spoken}"
         if valid == PILOT_OVER:
             text += _pilot_note(r.doc)
@@ -344,18 +430,18 @@ class KnowledgeBase:
         confidence = max(0.0, min(1.0, 0.35 + 0.45 * coverage + 0.2 * margin))
         return Answer(question, answer_region, text, citations, round(confidence, 3), answered=True)
 
-    def _who_ground(self, q_concepts: list[str], doc: Document) -> tuple[BenefitRule, Ground] | None:
-        """The rule ground, resting on ``doc``, of the benefit a who-question is about."""
+    def _who_ground(self, q_concepts: list[str], doc: Document, clause: str = "") -> tuple[BenefitRule, Ground] | None:
+        """The rule ground, resting on ``doc``, of the benefit a who-question is about (the one resting on the
+        clause found, ``clause``, when the benefit has several grounds in the document)."""
         wanted = [BENEFIT_CONCEPTS[c] for c in q_concepts if c in BENEFIT_CONCEPTS]
         if not wanted or not doc.meta.region:
             return None
+        found = []
         for rr in self.rules_for(doc.meta.region):
             for b in rr.benefits:
                 if b.benefit in wanted:
-                    for g in b.grounds:
-                        if g.doc == doc.doc_id:
-                            return b, g
-        return None
+                    found += [(b, g) for g in b.grounds if g.doc == doc.doc_id]
+        return next((bg for bg in found if bg[1].clause == clause), found[0] if found else None)
 
     def _validity_answer(self, question: str, region: str, today: date) -> Answer:
         """"Is the policy still in force?": each document of the region, judged on ``today``."""
@@ -396,13 +482,22 @@ class KnowledgeBase:
         from knowledge.search import _surface_regex
 
         rx, _ = _surface_regex()
-        surfaces = [m.group(0) for m in rx.finditer(text)] if rx else []
+        spans = [m.span() for m in rx.finditer(text)] if rx else []
+        covered = bytearray(len(text))  # characters said by a lexicon term
+        for a, b in spans:
+            covered[a:b] = b"\x01" * (b - a)
+        words = unique(q_words)
         weights: dict[str, float] = {}
-        for t in unique(q_words):
-            if t.isdigit() or any(t in s for s in surfaces):
+        for t in words:
+            if t.isdigit() or _said_by_terms(t, text, covered):
                 continue
             df = self.index.df.get(t, 0)
-            weights[t] = self.index.idf(t) if df else UNKNOWN_W * self.index.max_idf
+            if df:
+                weights[t] = self.index.idf(t)
+            elif len(t) == 3 and self.index.df.get(t[1:]):
+                continue  # 打电话, 查身体: a verb on a known word, which speaks for it (银行卡 is no 银行)
+            else:
+                weights[t] = UNKNOWN_W * self.index.max_idf
             if t in FRAME_WORDS:
                 weights[t] *= 0.2
         for c in unique(q_concepts):
@@ -446,7 +541,7 @@ class KnowledgeBase:
             dtype=np.float32,
         )
         prior = per_doc[self.index.doc_of_row] if len(self.rows) else np.ones(0, dtype=np.float32)
-        prior = prior * np.where(self._is_preamble, 0.7, 1.0).astype(np.float32)
+        prior = prior * np.where(self._is_preamble, 0.7, np.where(self._is_overview, OVERVIEW, 1.0)).astype(np.float32)
         return prior
 
     def _distinct(self, rows: list[int], k: int) -> list[int]:
@@ -458,6 +553,10 @@ class KnowledgeBase:
                 seen.add(key)
                 out.append(row)
         return out[:k]
+
+    @staticmethod
+    def _said_in(token: str, sentence: str) -> bool:
+        return token.removeprefix(CONCEPT) in sentence
 
     def _sent_tokens(self, row: int, i: int) -> set[str]:
         key = (row, i)
@@ -473,8 +572,37 @@ class KnowledgeBase:
         t = max(weights, key=lambda k: (weights[k], k))
         return (t, *BROADER.get(t, ()))
 
+    @staticmethod
+    def _relation(text: str) -> str | None:
+        """The verb a what-question asks about its subject: 提供 in "X提供什么服务", 包括 in "X包括哪些内容"."""
+        m = RELATION_Q.search(text)
+        return m.group(1) if m else None
+
+    def _measured(self, text: str, weights: dict[str, float]) -> str | None:
+        """What a figure question measures: the word said right before 多少/几 (报销多少, 覆盖率多少,
+        奖励多少钱), when it is a word of the documents and not a frame word (要, 达到, 每月)."""
+        m = MEASURE_Q.search(text)
+        if m is None:
+            return None
+        before = text[: m.start()]
+        toks = tokenize(before[-8:])
+        if not toks:
+            return None
+        last = words(before[-8:])
+        if not last:
+            return None
+        t = last[-1]
+        said = [c for c in concepts(before[-8:]) if c in weights]
+        if said and any(t in s for s in (c.removeprefix(CONCEPT) for c in said)):
+            t = said[-1]
+        if (t not in weights or t in FRAME_WORDS or t.removeprefix(CONCEPT) in FRAME_WORDS or t in MEASURE_GENERIC
+                or not self.index.df.get(t) or self.index.idf(t) < MEASURE_IDF * self.index.max_idf):
+            return None
+        return t
+
     def _best_sentences(
-        self, row: int, weights: dict[str, float], need: re.Pattern[str] | None, topic: tuple[str, ...]
+        self, row: int, weights: dict[str, float], need: re.Pattern[str] | None, topic: tuple[str, ...],
+        measured: str | None = None,
     ) -> list[int] | None:
         """The clause's sentence(s) that answer best. When a figure is asked (``need``), only a sentence
         that gives one and speaks of the question's topic will do, else None; a following sentence
@@ -492,6 +620,8 @@ class KnowledgeBase:
             on_topic = topic == ("",) or any(t in toks for t in topic) or score >= ON_TOPIC * total
             if need is not None and (not need.search(s) or score <= 0 or not on_topic):
                 continue
+            if measured is not None and measured not in toks and not self._said_in(measured, s):
+                continue  # "住院报销多少": a figure of 住院病床 is not one of 报销
             if len(s) < 12:
                 score *= 0.5
             if i == 0 and clause.heading and s.startswith(clause.heading):
@@ -665,6 +795,41 @@ def _dir_signature(data_dir: Path | str | None) -> tuple:
     if not kb.is_dir():
         return ()
     return tuple(sorted((str(p), p.stat().st_mtime_ns) for p in kb.rglob("*") if p.is_file()))
+
+
+OVERVIEW_HEADING = re.compile(r"目标|指导思想|总体要求|总体思路")
+OVERVIEW = 0.9
+"""A document's overview (主要目标, 指导思想 …) sums up every measure in a few words each; the clause that
+sets a measure out says more about it, so the overview yields to it when both answer about equally."""
+
+
+def _is_overview(clause: Clause) -> bool:
+    head = clause.heading or (clause.sentences[0][:12] if clause.sentences else "")
+    return bool(OVERVIEW_HEADING.search(head)) or any(OVERVIEW_HEADING.search(c) for c in clause.context[-1:])
+
+
+@cache
+def _counted(unit: str) -> re.Pattern[str]:
+    unit = {"平米": "平方米"}.get(unit, unit)
+    return re.compile(rf"\d[\d.]*(?:\s*[-—~至]\s*\d[\d.]*)?\s*{unit}|[一二两三四五六七八九十百千万]+{unit}")
+
+
+def _arabic(m: re.Match[str]) -> str:
+    """八十五 → 85, but a five-year plan stays itself (十四五, 十三五规划)."""
+    if re.fullmatch(r"十[一二三四五]", m.group(0)) and m.string[m.end() : m.end() + 1] == "五":
+        return m.group(0)
+    return str(cn_to_int(m.group(0)))
+
+
+def _said_by_terms(word: str, text: str, covered: bytearray) -> bool:
+    """Is every character of ``word`` (somewhere it occurs in ``text``) part of a lexicon term?
+    (老年人权益被侵害 → 老年人权益 + 侵害: the word 权益被侵害, one particle apart, says nothing more.)"""
+    i = text.find(word)
+    while i != -1:
+        if len(word) - sum(covered[i : i + len(word)]) <= (1 if len(word) >= 4 else 0):
+            return True
+        i = text.find(word, i + 1)
+    return False
 
 
 def _heading_only(clause: Clause) -> bool:
