@@ -17,10 +17,15 @@ def make_engine(url: str, *, pool_size: int = 20, schema: str | None = None) -> 
 
     ``BEGIN IMMEDIATE`` takes SQLite's write lock at the start of each transaction, so two
     concurrent placements queue up instead of failing to upgrade a read lock (which SQLite
-    reports as "database is locked"). ``schema`` sets PostgreSQL's search path (tests use one each).
+    reports as "database is locked"). Within one process SQLite gets a single pooled connection:
+    sessions wait their turn in the pool's queue, first come first served, instead of in SQLite's
+    busy handler, which sleeps in growing steps and gave seconds-long tails under load (see
+    ``make bench``); other processes (a CLI command beside ``serve``) still meet the busy timeout.
+    ``schema`` sets PostgreSQL's search path (tests use one each).
     """
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        engine = create_async_engine(url, connect_args={"timeout": 30}, pool_size=1, max_overflow=0,
+                                     pool_timeout=60)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]

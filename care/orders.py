@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import String, cast, func, insert, select, update
+from sqlalchemy import String, bindparam, cast, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -120,12 +120,7 @@ async def _slot_for(session: AsyncSession, station_id: int, kind: str, day: date
 
 
 async def _take_capacity(session: AsyncSession, slot_id: int, quantity: int) -> None:
-    result = await session.execute(
-        update(Slot)
-        .where(Slot.id == slot_id, Slot.taken + quantity <= Slot.capacity)
-        .values(taken=Slot.taken + quantity)
-        .execution_options(synchronize_session=False)
-    )
+    result = await session.execute(_TAKE, {"slot": slot_id, "amount": quantity})
     if result.rowcount != 1:
         remaining = (await session.execute(select(Slot.capacity - Slot.taken).where(Slot.id == slot_id))).scalar()
         remaining = max(int(remaining or 0), 0)
@@ -139,16 +134,16 @@ async def _record(session: AsyncSession, order: Order, actor: Actor, now: dateti
     """Write the order event and one outbox row per recipient (station, elder, verified family)."""
     if recipients is None:
         recipients = await recipients_for_order(session, order.station_id, order.elder_id)
-    await session.execute(insert(OrderEvent).values(
-        order_id=order.id, station_id=order.station_id, at=now, actor=actor.label, from_status=before,
-        to_status=order.status, note=note))
+    await session.execute(_INSERT_EVENT, {
+        "order_id": order.id, "station_id": order.station_id, "at": now, "actor": actor.label,
+        "from_status": before, "to_status": order.status, "note": note})
     payload = {
         "order": order.code, "event": order.status, "from": before, "kind": order.kind,
         "visit_kind": order.visit_kind, "service": order.service_code, "date": order.date.isoformat(),
         "window": order.window, "quantity": order.quantity, "station_id": order.station_id,
         "elder_id": order.elder_id, "note": note, "actor": actor.label,
     }
-    await session.execute(insert(Outbox), [
+    await session.execute(_INSERT_OUTBOX, [
         {"topic": f"order.{order.status}", "recipient_type": kind, "recipient_id": rid, "payload": payload,
          "created_at": now, "available_at": now, "attempts": 0, "dead": False}
         for kind, rid in recipients
@@ -161,33 +156,47 @@ async def _existing(session: AsyncSession, key: str | None) -> Order | None:
     return (await session.execute(select(Order).where(Order.idempotency_key == key))).scalars().first()
 
 
-async def _booking_facts(session: AsyncSession, req: OrderRequest, service_code: str):  # type: ignore[no-untyped-def]
-    """Everything a placement needs to know, in one query: the elder, the station serving them, the slot,
-    an open order for the same window, and the family members to notify."""
+def _facts_statement(with_visit_kind: bool):  # type: ignore[no-untyped-def]
+    """The placement's one read (built once: statement construction costs more than running it)."""
     duplicate = (select(Order.id).where(
-        Order.elder_id == Elder.id, Order.kind == req.kind, Order.date == req.date, Order.window == req.window,
-        Order.status.in_(lifecycle.OPEN_STATUSES),
-        *((Order.visit_kind == req.visit_kind,) if req.kind == "home_visit" else ()),
+        Order.elder_id == Elder.id, Order.kind == bindparam("kind"), Order.date == bindparam("day"),
+        Order.window == bindparam("window"), Order.status.in_(lifecycle.OPEN_STATUSES),
+        *((Order.visit_kind == bindparam("visit_kind"),) if with_visit_kind else ()),
     ).limit(1).scalar_subquery())
     family = (select(func.aggregate_strings(cast(FamilyLink.family_id, String), ","))
               .where(FamilyLink.elder_id == Elder.id, FamilyLink.verified.is_(True)).scalar_subquery())
-    query = (
+    return (
         select(Elder.id.label("elder_id"), Elder.name, Elder.phone, Elder.economic, Elder.diet, Elder.address,
                StationCommunity.station_id, Station.name.label("station_name"), Station.code.label("station_code"),
-               Slot.id.label("slot_id"), Slot.capacity,
-               duplicate.label("duplicate"), family.label("family"))
+               Slot.id.label("slot_id"), Slot.capacity, duplicate.label("duplicate"), family.label("family"))
         .join(StationCommunity, (StationCommunity.community_id == Elder.community_id)
-              & (StationCommunity.kind == req.kind))
+              & (StationCommunity.kind == bindparam("kind")))
         .join(Station, (Station.id == StationCommunity.station_id) & Station.active.is_(True))
         .join(StationService, (StationService.station_id == Station.id)
-              & (StationService.service_code == service_code))
-        .outerjoin(Slot, (Slot.station_id == Station.id) & (Slot.kind == req.kind) & (Slot.date == req.date)
-                   & (Slot.window == req.window))
-        .where(Elder.id == req.elder_id)
+              & (StationService.service_code == bindparam("service_code")))
+        .outerjoin(Slot, (Slot.station_id == Station.id) & (Slot.kind == bindparam("kind"))
+                   & (Slot.date == bindparam("day")) & (Slot.window == bindparam("window")))
+        .where(Elder.id == bindparam("elder_id"))
         .order_by(StationCommunity.priority, Station.id)
         .limit(1)
     )
-    row = (await session.execute(query)).first()
+
+
+_FACTS = {flag: _facts_statement(flag) for flag in (False, True)}
+_TAKE = (update(Slot.__table__)
+         .where(Slot.id == bindparam("slot"), Slot.taken + bindparam("amount") <= Slot.capacity)
+         .values(taken=Slot.taken + bindparam("amount")))
+_INSERT_ORDER = insert(Order.__table__).returning(Order.__table__.c.id)
+_INSERT_EVENT = insert(OrderEvent.__table__)
+_INSERT_OUTBOX = insert(Outbox.__table__)
+
+
+async def _booking_facts(session: AsyncSession, req: OrderRequest, service_code: str):  # type: ignore[no-untyped-def]
+    """Everything a placement needs to know, in one query: the elder, the station serving them, the slot,
+    an open order for the same window, and the family members to notify."""
+    params = {"elder_id": req.elder_id, "kind": req.kind, "day": req.date, "window": req.window,
+              "service_code": service_code, "visit_kind": req.visit_kind}
+    row = (await session.execute(_FACTS[req.kind == "home_visit"], params)).first()
     if row is None:
         if await session.get(Elder, req.elder_id) is None:
             raise NotFound("找不到这位老人。", "elder not found")
@@ -238,7 +247,7 @@ async def place_order(
                 idempotency_key=req.idempotency_key, status=lifecycle.PENDING, created_at=now, updated_at=now,
             )
             columns = {c.key: getattr(order, c.key) for c in Order.__table__.columns if c.key != "id"}
-            order.id = (await session.execute(insert(Order).values(columns).returning(Order.id))).scalar_one()
+            order.id = (await session.execute(_INSERT_ORDER, columns)).scalar_one()
             family = [int(f) for f in (facts.family or "").split(",") if f]
             recipients = [("station", station_id), ("elder", facts.elder_id), *(("family", f) for f in family)]
             await _record(session, order, actor, now, None, None, recipients)
