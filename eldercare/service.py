@@ -85,6 +85,7 @@ async def serve(settings: Settings, host: str, port: int) -> None:
     stop = asyncio.Event()
     tasks = [asyncio.create_task(_daily_slots(context)), asyncio.create_task(worker.run_forever(stop, interval=5))]
     print(f"养老服务助手已启动  {datetime.now(TZ):%Y-%m-%d %H:%M}", flush=True)
+    print(f"  家属聊天 http://{host}:{port}/", flush=True)
     print(f"  工作台   http://{host}:{port}/staff", flush=True)
     print(f"  健康检查 http://{host}:{port}/healthz   指标 http://{host}:{port}/metrics", flush=True)
     for username, password, station in await _demo_logins(context):
