@@ -111,7 +111,13 @@ COMPLAINT_WHAT = "很抱歉给您添麻烦了。请说一下是什么问题？"
 COMPLAINT_RECORDED = "已经记下了，服务站负责人会尽快联系您。"
 HANDOFF = "好的，已经通知工作人员，会尽快给您回电话。工作时间是早上8点到晚上6点。"
 HANDOFF_PHONE = "好的，正在为您转接工作人员，请稍等。"
-EMERGENCY = "请马上拨打120急救电话！{advice}我已经通知您的家人和服务站。要帮您转接工作人员吗？"
+EMERGENCY = "请马上拨打120急救电话！{advice}{alerted}要帮您转接工作人员吗？"
+ALERTED = {
+    frozenset({"family", "station"}): "我已经通知您的家人和服务站。",
+    frozenset({"station"}): "我已经通知服务站。",
+    frozenset({"family"}): "我已经通知您的家人和值班工作人员。",
+    frozenset(): "我已经通知值班工作人员。",
+}
 EMERGENCY_ADVICE = {
     "gas": "有煤气味：先关燃气阀门，打开窗户，不要开关电灯和电器，马上离开房间，到外面打119或120。",
     "fire": "着火了：先离开房间，到外面打119。",

@@ -44,13 +44,12 @@ async def _announce(session: AsyncSession, topic: str, recipients: list[tuple[st
 
 
 async def _elder_of(session: AsyncSession, party: Party) -> int | None:
-    """The elder concerned: the caller, or the first elder a family member is linked to."""
+    """The elder concerned: as given, or the only elder a family member is linked to (never a guess)."""
     if party.elder_id is not None or party.family_id is None:
         return party.elder_id
-    row = await session.execute(select(FamilyLink.elder_id).where(FamilyLink.family_id == party.family_id,
-                                                                  FamilyLink.verified.is_(True))
-                                .order_by(FamilyLink.elder_id).limit(1))
-    return row.scalar()
+    rows = (await session.execute(select(FamilyLink.elder_id).where(FamilyLink.family_id == party.family_id,
+                                                                    FamilyLink.verified.is_(True)))).all()
+    return rows[0][0] if len(rows) == 1 else None
 
 
 async def open_handoff(session: AsyncSession, party: Party, reason: str, summary: str, now: datetime) -> Handoff:
@@ -68,11 +67,13 @@ async def open_handoff(session: AsyncSession, party: Party, reason: str, summary
     return ticket
 
 
-async def open_handoffs(session: AsyncSession, station_id: int | None) -> list[Handoff]:
-    """Open tickets, emergencies first, then oldest first."""
+async def open_handoffs(session: AsyncSession, station_id: int | None, *, unassigned: bool = False) -> list[Handoff]:
+    """Open tickets of a station (and, for admins, those no station could be found for), emergencies
+    first, then oldest first."""
     query = select(Handoff).where(Handoff.status == "open")
     if station_id is not None:
-        query = query.where(Handoff.station_id == station_id)
+        mine = Handoff.station_id == station_id
+        query = query.where(mine | Handoff.station_id.is_(None) if unassigned else mine)
     rows = (await session.execute(query.order_by(Handoff.created_at))).scalars().all()
     return sorted(rows, key=lambda t: t.reason != "emergency")
 
@@ -97,8 +98,9 @@ async def record_complaint(session: AsyncSession, party: Party, text: str, now: 
     return complaint
 
 
-async def raise_emergency(session: AsyncSession, party: Party, text: str, now: datetime) -> Handoff:
-    """An emergency: a hand-off ticket at the top of the queue, and alerts to the family and the station."""
+async def raise_emergency(session: AsyncSession, party: Party, text: str, now: datetime) -> tuple[Handoff, set[str]]:
+    """An emergency: a hand-off ticket at the top of the queue, and alerts to the family and the station.
+    Returns the ticket and who was alerted (``family``, ``station``), so the caller is told the truth."""
     ticket = await open_handoff(session, party, "emergency", text, now)
     recipients: list[tuple[str, int]] = []
     if ticket.elder_id is not None:
@@ -109,7 +111,7 @@ async def raise_emergency(session: AsyncSession, party: Party, text: str, now: d
     await _announce(session, "emergency", recipients,
                     {"handoff": ticket.id, "text": text[:300], "elder_id": ticket.elder_id,
                      "station_id": ticket.station_id}, now)
-    return ticket
+    return ticket, {kind for kind, _id in recipients}
 
 
 async def linked_family_ids(session: AsyncSession, elder_id: int) -> list[int]:

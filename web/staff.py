@@ -53,6 +53,12 @@ def day_label(day: date, today: date | None = None) -> str:
     return f"{prefix} {text}" if prefix else text
 
 
+def caller_label(user_key: str) -> str:
+    """How to reach who raised a ticket: tel:139… → 来电 139…; tg:… → Telegram; web:… → 网页聊天."""
+    kind, _, rest = user_key.partition(":")
+    return {"tel": f"来电 {rest}", "tg": "Telegram", "web": "网页聊天"}.get(kind, user_key)
+
+
 def template_environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.PackageLoader("web", "templates"), autoescape=True,
                              undefined=jinja2.StrictUndefined)
@@ -63,6 +69,7 @@ def template_environment() -> jinja2.Environment:
         meal_label=lambda w: meal_windows[w].label if w in meal_windows else w,
         local_time=lambda t: t.astimezone(TZ).strftime("%m-%d %H:%M"),
         handoff_reason=lambda r: HANDOFF_REASONS.get(r, r),
+        caller=caller_label,
     )
     return env
 
@@ -169,7 +176,8 @@ async def queue_page(request: web.Request) -> web.Response:
     done = request.query.get("done")
     notice = f"订单 {request.query.get('order', '')} {DONE_NOTICES[done]}。" if done in DONE_NOTICES else None
     async with context_of(request).sessions() as session:
-        handoffs = await open_handoffs(session, station.id if station else None)
+        handoffs = await open_handoffs(session, station.id if station else None,
+                                       unassigned=who.staff.role == "admin")
     return render(request, "queue.html", who=who, station=station, stations=stations, filters=filters,
                   kinds=KIND_CHOICES, statuses=STATUS_CHOICES, orders=await queue_orders(request, station, filters),
                   query=query, notice=notice, handoffs=handoffs)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from assistant import phrases as P
 from assistant.context import TurnContext
-from care.support import open_handoff, raise_emergency, record_complaint
+from care import people
+from care.support import Party, open_handoff, raise_emergency, record_complaint
 
 _ADVICE_CUES = (
     ("gas", ("煤气", "燃气", "天然气", "液化气")),
@@ -24,11 +27,23 @@ def advice_for(text: str) -> str:
     return P.EMERGENCY_ADVICE["other"]
 
 
+async def party(ctx: TurnContext) -> Party:
+    """Who raised it and which elder it concerns: the caller, or the linked elder the relation names
+    (我妈摔倒了 from someone linked to a father and a mother is about the mother)."""
+    base = ctx.party
+    if base.family_id is None or not (relation := ctx.entity("relation")):
+        return base
+    async with ctx.deps.sessions() as session:
+        named = [e.id for e, rel in await people.linked_elders(session, base.family_id) if rel == relation]
+    return replace(base, elder_id=named[0]) if len(named) == 1 else base
+
+
 async def emergency(ctx: TurnContext) -> None:
     async with ctx.deps.sessions() as session, session.begin():
-        await raise_emergency(session, ctx.party, ctx.text or "（按键求助）", ctx.now)
+        _ticket, alerted = await raise_emergency(session, await party(ctx), ctx.text or "（按键求助）", ctx.now)
     ctx.start("emergency", awaiting="handoff")
-    ctx.say(P.EMERGENCY.format(advice=advice_for(ctx.text)), P.EMERGENCY_OPTIONS)
+    ctx.say(P.EMERGENCY.format(advice=advice_for(ctx.text), alerted=P.ALERTED[frozenset(alerted)]),
+            P.EMERGENCY_OPTIONS)
 
 
 async def resume_emergency(ctx: TurnContext) -> bool:
@@ -46,7 +61,7 @@ async def resume_emergency(ctx: TurnContext) -> bool:
 
 async def handoff(ctx: TurnContext, reason: str = "asked") -> None:
     async with ctx.deps.sessions() as session, session.begin():
-        await open_handoff(session, ctx.party, reason, ctx.text or reason, ctx.now)
+        await open_handoff(session, await party(ctx), reason, ctx.text or reason, ctx.now)
     if ctx.turn.channel == "phone":
         ctx.say(P.HANDOFF_PHONE, action="transfer")
     else:
@@ -71,5 +86,5 @@ async def resume_complaint(ctx: TurnContext) -> bool:
 
 async def _record(ctx: TurnContext) -> None:
     async with ctx.deps.sessions() as session, session.begin():
-        await record_complaint(session, ctx.party, ctx.text, ctx.now)
+        await record_complaint(session, await party(ctx), ctx.text, ctx.now)
     ctx.say(P.COMPLAINT_RECORDED + P.ANYTHING_ELSE)

@@ -174,3 +174,19 @@ async def test_yes_or_no_after_anything_else_is_understood(talk) -> None:
     assert "请说您需要什么" in await elder.say("好")
     replies = await elder.turn("不用了")
     assert replies[-1].action == "hangup"
+
+
+async def test_an_unknown_caller_in_danger_is_told_only_who_was_really_alerted(talk, demo) -> None:
+    alarm = await talk("13700001234").say("救命，我摔倒了起不来")
+    assert "值班工作人员" in alarm and "家人" not in alarm
+    async with demo.sessions() as session:
+        ticket = (await session.execute(select(Handoff))).scalar_one()
+    assert ticket.reason == "emergency" and ticket.station_id is None and ticket.user_key == "tel:13700001234"
+
+
+async def test_an_emergency_reported_by_a_grandson_concerns_the_grandmother_he_names(talk, demo) -> None:
+    alarm = await talk("13900000002").say("我奶奶摔倒了起不来")
+    assert "服务站" in alarm
+    async with demo.sessions() as session:
+        ticket = (await session.execute(select(Handoff))).scalar_one()
+    assert ticket.elder is not None and ticket.elder.name == "陈桂兰"

@@ -130,3 +130,17 @@ async def test_requests_for_a_person_wait_in_the_console_until_handled(client, d
     csrf = await csrf_of(client)
     await client.post(f"/staff/handoffs/{ticket}/close", data={"csrf": csrf})
     assert "待回电" not in await (await client.get("/staff")).text()
+
+
+async def test_tickets_no_station_could_be_found_for_wait_in_the_admins_console(client, demo) -> None:
+    from assistant import Assistant, Turn, identify
+
+    async with demo.sessions() as session:
+        stranger = await identify(session, "phone", phone="13700001234")
+    await Assistant(demo.sessions).handle(Turn(channel="phone", user=stranger, at=NOW, text="我摔倒了起不来"))
+    await login(client, "admin", "eldercare-admin")
+    page = await (await client.get("/staff")).text()
+    assert "待回电（1）" in page and "来电 13700001234" in page
+    client.session.cookie_jar.clear()
+    await login(client)
+    assert "待回电" not in await (await client.get("/staff")).text()
