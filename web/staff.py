@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import secrets
@@ -173,6 +172,7 @@ async def queue_page(request: web.Request) -> web.Response:
     station, stations = await station_in_view(request, who)
     filters = queue_filters(request)
     query = urlencode({**filters, **({"station": station.code} if stations and station else {})})
+    events = "/staff/events" + (f"?{urlencode({'station': station.code})}" if stations and station else "")
     done = request.query.get("done")
     notice = f"订单 {request.query.get('order', '')} {DONE_NOTICES[done]}。" if done in DONE_NOTICES else None
     async with context_of(request).sessions() as session:
@@ -180,7 +180,7 @@ async def queue_page(request: web.Request) -> web.Response:
                                        unassigned=who.staff.role == "admin")
     return render(request, "queue.html", who=who, station=station, stations=stations, filters=filters,
                   kinds=KIND_CHOICES, statuses=STATUS_CHOICES, orders=await queue_orders(request, station, filters),
-                  query=query, notice=notice, handoffs=handoffs)
+                  query=query, notice=notice, handoffs=handoffs, events=events)
 
 
 @routes.post("/staff/handoffs/{id}/close")
@@ -253,8 +253,10 @@ async def order_stream(request: web.Request) -> web.StreamResponse:
     response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache",
                                            "X-Accel-Buffering": "no"})
     await response.prepare(request)
+    unassigned = who.staff.role == "admin"
     async with ctx.sessions() as session:
         last = await latest_event_id(session, station.id)
+        tickets = {t.id for t in await open_handoffs(session, station.id, unassigned=unassigned)}
     await response.write(b"retry: 3000\n: connected\n\n")
     idle = 0.0
     while True:
@@ -262,14 +264,17 @@ async def order_stream(request: web.Request) -> web.StreamResponse:
         await ctx.bus.wait(station.id, ctx.poll_seconds)
         async with ctx.sessions() as session:
             events = await events_since(session, station.id, last)
+            now_open = {t.id for t in await open_handoffs(session, station.id, unassigned=unassigned)}
         for event in events:
             last = event.id
             await response.write(f"id: {event.id}\nevent: order\ndata: {event.to_status}\n\n".encode())
+        if now_open - tickets:
+            await response.write(f"event: handoff\ndata: {len(now_open)}\n\n".encode())
+        tickets = now_open
         idle = 0.0 if events else idle + time.monotonic() - started
         if idle >= 15:
             await response.write(b": keep-alive\n\n")
             idle = 0.0
-        await asyncio.sleep(0)
 
 
 def requested_day(request: web.Request) -> date:

@@ -144,3 +144,18 @@ async def test_tickets_no_station_could_be_found_for_wait_in_the_admins_console(
     client.session.cookie_jar.clear()
     await login(client)
     assert "待回电" not in await (await client.get("/staff")).text()
+
+
+async def test_the_event_stream_announces_a_new_call_back_request(client, demo) -> None:
+    from assistant import Assistant, Turn, identify
+
+    await login(client)
+    stream = await client.get("/staff/events")
+    assert b"connected" in await stream.content.readuntil(b"\n\n")
+    async with demo.sessions() as session:
+        caller = await identify(session, "phone", phone="13800000004")
+    await Assistant(demo.sessions).handle(Turn(channel="phone", user=caller, at=NOW, text="转人工"))
+    chunk = b""
+    while b"event: handoff" not in chunk:
+        chunk = await asyncio.wait_for(stream.content.readuntil(b"\n\n"), timeout=5)
+    stream.close()

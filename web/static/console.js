@@ -27,8 +27,10 @@
       })
       .catch(function () { live.textContent = "连接中断，正在重试…"; live.classList.add("offline"); });
   }
-  var source = new EventSource("/staff/events");
+  var source = new EventSource(queue.dataset.events || "/staff/events");
   source.addEventListener("order", function () { if (!pending) pending = setTimeout(refresh, 150); });
+  // Someone asked for a person or is in danger: show the call-back list at once.
+  source.addEventListener("handoff", function () { window.location.reload(); });
   source.onopen = function () { live.textContent = "实时更新中"; live.classList.remove("offline"); };
   source.onerror = function () { live.textContent = "连接中断，正在重试…"; live.classList.add("offline"); };
 })();
