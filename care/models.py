@@ -21,6 +21,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -242,6 +244,14 @@ class Order(Base):
     def code(self) -> str:
         """The short code people read and say (see ``care.codes``)."""
         return codes.encode(self.id)
+
+
+# One open order per elder, service (and kind of visit), day and window — enforced by the database too,
+# so two channels booking the same lunch at the same moment cannot both succeed.
+OPEN_STATUSES_SQL = "status IN ('pending', 'accepted', 'in_progress')"
+Index("uq_orders_open_window", Order.elder_id, Order.kind, Order.date, Order.window,
+      func.coalesce(Order.visit_kind, ""), unique=True,
+      sqlite_where=text(OPEN_STATUSES_SQL), postgresql_where=text(OPEN_STATUSES_SQL))
 
 
 class OrderEvent(Base):

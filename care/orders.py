@@ -150,6 +150,11 @@ async def _record(session: AsyncSession, order: Order, actor: Actor, now: dateti
     ])
 
 
+def _duplicate(order_id: int | None = None) -> Duplicate:
+    return Duplicate("这个时段已经订过了，不用再订；要改的话请说“改订单”。", "an open order exists for this window",
+                     order=codes.encode(order_id) if order_id is not None else None)
+
+
 async def _existing(session: AsyncSession, key: str | None) -> Order | None:
     if key is None:
         return None
@@ -228,8 +233,7 @@ async def place_order(
             station_id = facts.station_id
             await ensure_may_act_for_elder(session, actor, facts.elder_id, station_id=station_id)
             if facts.duplicate is not None:
-                raise Duplicate("这个时段已经订过了，不用再订；要改的话请说“改订单”。",
-                                "an open order exists for this window", order=codes.encode(facts.duplicate))
+                raise _duplicate(facts.duplicate)
             slot_id = facts.slot_id or await _slot_for(session, station_id, req.kind, req.date, req.window)
             if facts.slot_id is not None and facts.capacity == 0:
                 raise Full("这个时段服务站不提供这项服务，请换一天或换个时段。", "no capacity in this window",
@@ -252,12 +256,13 @@ async def place_order(
             recipients = [("station", station_id), ("elder", facts.elder_id), *(("family", f) for f in family)]
             await _record(session, order, actor, now, None, None, recipients)
             await _take_capacity(session, slot_id, req.quantity)
-    except IntegrityError:
-        # A concurrent retry with the same key won the race: return its order.
+    except IntegrityError as error:
+        # A concurrent retry with the same key won the race (return its order), or another channel
+        # booked the same window a moment earlier (the unique index on open orders said no).
         async with sessions() as session:
             found = await _existing(session, req.idempotency_key)
         if found is None:
-            raise
+            raise _duplicate() from error
         return Placed(found, created=False)
     # The committed row, as the caller needs it, without reading it back.
     order.elder = Elder(id=facts.elder_id, name=facts.name, phone=facts.phone, address=facts.address)
@@ -345,36 +350,45 @@ async def modify_order(
 ) -> Order:
     """Move an open order to another day/window or change its quantity, re-taking capacity atomically."""
     catalog = catalog or default_catalog()
-    async with sessions() as session, session.begin():
-        order = await _locked_order(session, code)
-        await ensure_may_act_for_elder(session, actor, order.elder_id, station_id=order.station_id)
-        if order.status != lifecycle.PENDING:
-            label = lifecycle.STATUS_LABELS[order.status]
-            raise IllegalTransition(f"订单{label}，不能再修改了。", "only pending orders can be modified",
-                                    status=order.status)
-        req = OrderRequest(elder_id=order.elder_id, kind=order.kind, visit_kind=order.visit_kind,
-                           date=day or order.date, window=window or order.window,
-                           quantity=quantity or order.quantity)
-        old_window = catalog.window(order.kind, order.window)
-        if old_window is not None and now >= old_window.deadline(order.date):
-            raise TooLate("已经过了修改的时间，请打电话给服务站。", "modification deadline has passed")
-        validate_request(req, catalog, now)
-        await session.execute(
-            update(Slot).where(Slot.id == order.slot_id).values(taken=Slot.taken - order.quantity)
-            .execution_options(synchronize_session=False)
-        )
-        slot_id = await _slot_for(session, order.station_id, req.kind, req.date, req.window)
-        await _take_capacity(session, slot_id, req.quantity)
-        item = catalog.service_for(req.kind, req.visit_kind)
-        assert item is not None
-        pay = item.price_for(order.elder.economic)
-        note = f"{order.date}/{order.window}/{order.quantity} → {req.date}/{req.window}/{req.quantity}"
-        order.slot_id, order.date, order.window, order.quantity = slot_id, req.date, req.window, req.quantity
-        order.window_rank = catalog.window(req.kind, req.window).rank  # type: ignore[union-attr]
-        order.subsidy_fen = (item.unit_price_fen - pay) * req.quantity
-        order.amount_due_fen = pay * req.quantity
-        order.updated_at = now
-        await _record(session, order, actor, now, order.status, note)
+    try:
+        async with sessions() as session, session.begin():
+            order = await _locked_order(session, code)
+            await ensure_may_act_for_elder(session, actor, order.elder_id, station_id=order.station_id)
+            if order.status != lifecycle.PENDING:
+                label = lifecycle.STATUS_LABELS[order.status]
+                raise IllegalTransition(f"订单{label}，不能再修改了。", "only pending orders can be modified",
+                                        status=order.status)
+            req = OrderRequest(elder_id=order.elder_id, kind=order.kind, visit_kind=order.visit_kind,
+                               date=day or order.date, window=window or order.window,
+                               quantity=quantity or order.quantity)
+            old_window = catalog.window(order.kind, order.window)
+            if old_window is not None and now >= old_window.deadline(order.date):
+                raise TooLate("已经过了修改的时间，请打电话给服务站。", "modification deadline has passed")
+            validate_request(req, catalog, now)
+            clash = (await session.execute(select(Order.id).where(
+                Order.id != order.id, Order.elder_id == order.elder_id, Order.kind == order.kind,
+                Order.date == req.date, Order.window == req.window, Order.status.in_(lifecycle.OPEN_STATUSES),
+                *((Order.visit_kind == order.visit_kind,) if order.kind == "home_visit" else ())))).first()
+            if clash is not None:
+                raise _duplicate(clash[0])
+            await session.execute(
+                update(Slot).where(Slot.id == order.slot_id).values(taken=Slot.taken - order.quantity)
+                .execution_options(synchronize_session=False)
+            )
+            slot_id = await _slot_for(session, order.station_id, req.kind, req.date, req.window)
+            await _take_capacity(session, slot_id, req.quantity)
+            item = catalog.service_for(req.kind, req.visit_kind)
+            assert item is not None
+            pay = item.price_for(order.elder.economic)
+            note = f"{order.date}/{order.window}/{order.quantity} → {req.date}/{req.window}/{req.quantity}"
+            order.slot_id, order.date, order.window, order.quantity = slot_id, req.date, req.window, req.quantity
+            order.window_rank = catalog.window(req.kind, req.window).rank  # type: ignore[union-attr]
+            order.subsidy_fen = (item.unit_price_fen - pay) * req.quantity
+            order.amount_due_fen = pay * req.quantity
+            order.updated_at = now
+            await _record(session, order, actor, now, order.status, note)
+    except IntegrityError as error:  # the same window was booked meanwhile by another channel
+        raise _duplicate() from error
     return order
 
 

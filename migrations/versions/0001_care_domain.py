@@ -256,6 +256,12 @@ def upgrade() -> None:
         batch_op.create_index('ix_orders_queue', ['station_id', 'date', 'window_rank', 'created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_orders_status'), ['status'], unique=False)
 
+    # One open order per elder, service, day and window (an expression index autogenerate cannot write).
+    op.create_index('uq_orders_open_window', 'orders',
+                    ['elder_id', 'kind', 'date', 'window', sa.text("coalesce(visit_kind, '')")], unique=True,
+                    sqlite_where=sa.text(care.models.OPEN_STATUSES_SQL),
+                    postgresql_where=sa.text(care.models.OPEN_STATUSES_SQL))
+
     op.create_table('complaints',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('elder_id', sa.Integer(), nullable=True),
@@ -309,6 +315,7 @@ def downgrade() -> None:
     with op.batch_alter_table('orders', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_orders_status'))
         batch_op.drop_index('ix_orders_queue')
+        batch_op.drop_index('uq_orders_open_window')
         batch_op.drop_index(batch_op.f('ix_orders_elder_id'))
 
     op.drop_table('orders')

@@ -177,3 +177,27 @@ async def test_a_full_window_says_how_many_places_are_left(demo) -> None:
     with pytest.raises(Full) as caught:
         await place_order(demo.sessions, meal(liu.id, window="dinner", quantity=2), Actor(ELDER, liu.id), NOW)
     assert caught.value.details["remaining"] == 1 and "只剩1个" in caught.value.message_zh
+
+
+async def test_two_channels_booking_the_same_window_at_once_get_one_order(demo) -> None:
+    wang = await elder(demo, "13800000001")
+    li = await family(demo, "13900000001")
+    requests = [(meal(wang.id, idempotency_key=f"k{i}"), Actor(ELDER, wang.id) if i % 2 else Actor(FAMILY, li.id))
+                for i in range(8)]
+    outcomes = await asyncio.gather(*(place_order(demo.sessions, r, a, NOW) for r, a in requests),
+                                    return_exceptions=True)
+    placed = [o for o in outcomes if not isinstance(o, Exception)]
+    assert len(placed) == 1 and all(isinstance(o, Duplicate) for o in outcomes if isinstance(o, Exception))
+    async with demo.sessions() as session:
+        slot = await session.get(Slot, placed[0].order.slot_id)
+    assert slot.taken == 1
+
+
+async def test_moving_an_order_onto_a_window_already_booked_is_refused(demo) -> None:
+    from care.orders import modify_order
+
+    wang = await elder(demo, "13800000001")
+    lunch = (await place_order(demo.sessions, meal(wang.id), Actor(ELDER, wang.id), NOW)).order
+    await place_order(demo.sessions, meal(wang.id, window="dinner"), Actor(ELDER, wang.id), NOW)
+    with pytest.raises(Duplicate):
+        await modify_order(demo.sessions, lunch.code, Actor(ELDER, wang.id), NOW, window="dinner")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
@@ -36,10 +37,18 @@ def _upgrade_and_diff(url: str, schema: str | None = None) -> list:
         engine = make_engine(url, schema=schema)
         async with engine.connect() as conn:
             result = await conn.run_sync(lambda c: compare_metadata(MigrationContext.configure(c), Base.metadata))
+            # Expression indexes are not compared by Alembic: check the one that guards double bookings.
+            indexes = set((await conn.execute(text(
+                "SELECT name FROM sqlite_master WHERE type = 'index'" if conn.dialect.name == "sqlite" else
+                "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()"))).scalars())
         await engine.dispose()
-        return result
+        return result + ([] if "uq_orders_open_window" in indexes else ["missing uq_orders_open_window"])
 
     return asyncio.run(diff())
+
+
+# Alembic cannot compare expression indexes; the test checks that one by name instead.
+pytestmark = pytest.mark.filterwarnings("ignore:.*expression-based index")
 
 
 def test_migrations_match_the_models_on_sqlite(tmp_path) -> None:
