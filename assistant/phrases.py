@@ -52,6 +52,7 @@ WHICH_HALF_DAY = "上午还是下午？"
 HOW_MANY = "要几份？"
 HOW_MANY_KEYS = "要几份？请按数字键，一份就按1。"
 DAY_OUT_OF_RANGE = "只能预约今天起两周内的服务。" + WHICH_DAY
+TOO_LATE_FOR_DAY = "那天的{window}已经过了预约时间。"
 QUANTITY_OUT_OF_RANGE = "每次可以订1到{most}份。" + HOW_MANY
 READ_BACK = "给{elder}订{what}{diet}，{price}。对吗？"
 READ_BACK_DIET = "，{diet}"

@@ -37,7 +37,8 @@ CHOSEN = "✅ 您选了：{label}"
 BUTTON_EXPIRED = "这个按钮已经过期了，请看最新的消息。"
 
 # Station staff.
-NOT_YOUR_STATION = "这不是您服务站的订单"
+# Staff of another station are told what a missing order would say: its existence is not theirs to know.
+NOT_YOUR_STATION = "找不到这个订单。"
 NOT_STAFF = "只有服务站工作人员才能处理订单"
 ACCEPT_DONE = "接单成功"
 ACCEPTED_BY = "✅ 已接单（{name}）"

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from care.errors import Forbidden
+from care.errors import Forbidden, NotFound
 from care.models import FamilyLink
 
 ELDER, FAMILY, STAFF, API, SYSTEM = "elder", "family", "staff", "api", "system"
@@ -54,6 +54,9 @@ async def ensure_may_act_for_elder(
         return
     if actor.is_admin:
         return
+    if actor.kind in (STAFF, API):
+        # Another station's elder is, to this station, an elder it does not know.
+        raise NotFound("找不到这位老人。", "elder not found")
     raise Forbidden("您还没有和这位老人绑定，不能替他办理。", "not allowed to act for this elder")
 
 

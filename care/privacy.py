@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 _ID_CARD = re.compile(r"(?<!\d)(\d{6})\d{8}(\d{3}[\dXx])(?![\dXx])")
-_MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
+_MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)[ -]?\d{4}[ -]?(\d{4})(?!\d)")  # also 138-0000-0001, 138 0000 0001
 _LANDLINE = re.compile(r"(?<!\d)(0\d{2,3}-?)\d{4}(\d{3,4})(?!\d)")
 _LONG_NUMBER = re.compile(r"(?<!\d)(\d{4})\d{4,}(\d{4})(?!\d)")
 

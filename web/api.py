@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from care import lifecycle
 from care.access import Actor
 from care.catalog import local_today
-from care.errors import Invalid
+from care.errors import Invalid, NotFound
 from care.models import Order, Station
 from care.orders import (
     OrderRequest,
@@ -103,7 +103,7 @@ async def create_order(request: web.Request) -> web.Response:
     async with ctx.sessions() as session:
         elder = await elder_by_phone(session, body.elder_phone)
     if elder is None:
-        raise Invalid("没有登记这个电话的老人。", "no elder with this phone")
+        raise NotFound("找不到这位老人。", "elder not found")
     key = request.headers.get("Idempotency-Key") or body.idempotency_key
     req = OrderRequest(elder_id=elder.id, kind=body.kind, visit_kind=body.visit_kind, date=body.date,
                        window=body.window, quantity=body.quantity, diet=body.diet, notes=body.notes,

@@ -80,8 +80,15 @@ def _fill_from_key(ctx: TurnContext, data: dict[str, Any], awaiting: str | None)
     return True
 
 
+FACT_INTENTS = {"inform", "book_meal", "book_bath", "book_home_visit", "modify_order", "affirm"}
+
+
 async def _fill_from_parse(ctx: TurnContext, data: dict[str, Any]) -> bool:
-    """Copy every booking fact this turn's words carry into the booking; True if any was new."""
+    """Copy every booking fact this turn's words carry into the booking; True if any was new.
+
+    Only turns that give facts count: "今天天气怎么样" mentions a day but is not an answer."""
+    if ctx.intent not in FACT_INTENTS:
+        return False
     before = dict(data)
     kind = INTENT_KINDS.get(ctx.intent or "") or ctx.entity("service")
     if kind and kind != data.get("kind"):
@@ -164,6 +171,10 @@ async def ask_next(ctx: TurnContext) -> None:
     if not data.get("window"):
         question = P.WHICH_MEAL if data["kind"] == "meal" else P.WHICH_HALF_DAY
         return _ask(ctx, "window", question, _window_options(data))
+    window = ctx.deps.catalog.window(data["kind"], data["window"])
+    if window is not None and ctx.now >= window.deadline(date.fromisoformat(data["date"])):
+        data.pop("date")
+        return _ask(ctx, "day", P.TOO_LATE_FOR_DAY.format(window=window.label) + P.WHICH_DAY, P.DAYS)
     item = ctx.deps.catalog.service_for(data["kind"], data.get("visit_kind"))
     assert item is not None
     if data["kind"] == "meal" and not data.get("quantity"):

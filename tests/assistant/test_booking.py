@@ -131,3 +131,27 @@ async def test_home_visits_ask_what_kind_of_visit(talk) -> None:
     await elder.press("1")
     await elder.press("1")
     assert elder.order is not None and elder.order["service"] == "home_visit"
+
+
+async def test_a_day_mentioned_in_an_aside_does_not_change_the_booking(talk) -> None:
+    elder = talk("13800000001")
+    await elder.say("后天中午送饭")
+    await elder.say("今天天气怎么样")
+    read_back = await elder.say("两份")
+    assert "11月28日" in read_back and "11月26日" not in read_back
+
+
+async def test_after_the_cut_off_today_is_not_read_back_but_another_day_asked(talk) -> None:
+    from tests.conftest import NOW
+
+    elder = talk("13800000001")
+    replies = await elder.turn("今天中午送一份饭", at=NOW.replace(hour=10, minute=30))
+    assert "已经过了预约时间" in replies[-1].text and "哪天" in replies[-1].text and "对吗" not in replies[-1].text
+
+
+async def test_the_keypad_takes_any_digit_for_how_many(talk) -> None:
+    caller = talk("13800000002", channel="phone")
+    for digit in "121":
+        await caller.turn(dtmf=digit)
+    read_back = await caller.press("7")
+    assert "7份" in read_back

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 
 from care import people
 from care.access import ELDER, FAMILY, STAFF, Actor
-from care.errors import Duplicate, Forbidden, Full, Invalid, TooLate
+from care.errors import Duplicate, Forbidden, Full, Invalid, NotFound, TooLate
 from care.models import Order, OrderEvent, Outbox, Slot, Station
 from care.orders import OrderRequest, place_order, station_queue
 from tests.conftest import NOW
@@ -71,7 +71,7 @@ async def test_staff_book_only_for_elders_their_station_serves(demo) -> None:
     staff = Actor(STAFF, 1, station_id=xinhua.id, role="staff")
     wang, zhang = await elder(demo, "13800000001"), await elder(demo, "13800000002")
     assert (await place_order(demo.sessions, meal(wang.id), staff, NOW)).created
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):
         await place_order(demo.sessions, meal(zhang.id), staff, NOW)
 
 
@@ -84,7 +84,7 @@ async def test_staff_book_only_for_elders_their_station_serves(demo) -> None:
         ({"date": date(2026, 11, 25)}, Invalid),  # the past
         ({"date": date(2026, 11, 26) + timedelta(days=14)}, Invalid),  # beyond the 14-day horizon
         ({"quantity": 0}, Invalid),
-        ({"quantity": 6}, Invalid),
+        ({"quantity": 10}, Invalid),
         ({"kind": "home_visit", "window": "morning"}, Invalid),  # which kind of visit?
         ({"kind": "taxi"}, Invalid),
         ({"window": "midnight"}, Invalid),

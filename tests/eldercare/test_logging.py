@@ -17,6 +17,10 @@ def test_phone_and_id_numbers_are_masked() -> None:
     assert "85230001" not in masked and "6222021234567890" not in masked
 
 
+def test_phone_numbers_written_with_spaces_or_dashes_are_masked_too() -> None:
+    assert mask_personal("电话138-0000-0001或138 0000 0002") == "电话138****0001或138****0002"
+
+
 def test_text_without_personal_numbers_is_untouched() -> None:
     text = "订单497044已接单，2026-11-27 午餐 2份，60元"
     assert mask_personal(text) == text

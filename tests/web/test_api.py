@@ -23,8 +23,11 @@ async def test_a_provider_places_an_order_once_whatever_the_retries(client, demo
     token = await token_for(demo, "hz-xinhua")
     headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": "req-1"}
     body = {"elder_phone": "13800000007", "kind": "meal", "date": "2026-11-28", "window": "lunch", "quantity": 2}
-    # 13800000007 is served by 幸福路, not by this token's station.
-    assert (await client.post("/api/orders", json=body, headers=headers)).status == 403
+    # 13800000007 is served by 幸福路, not by this token's station: to this station, an unknown elder.
+    elsewhere = await client.post("/api/orders", json=body, headers=headers)
+    unknown = await client.post("/api/orders", json={**body, "elder_phone": "13899999999"}, headers=headers)
+    assert elsewhere.status == unknown.status == 404
+    assert (await elsewhere.json())["message"] == (await unknown.json())["message"]
     body["elder_phone"] = "13800000004"
     first = await client.post("/api/orders", json=body, headers=headers)
     again = await client.post("/api/orders", json=body, headers=headers)
