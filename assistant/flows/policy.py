@@ -93,11 +93,23 @@ def _profile_of(elder: Elder | None, today: date) -> dict[str, Any]:
     return {k: v for k, v in profile.items() if v is not None}
 
 
+_NEGATED = re.compile(r"(没有|没|不是|不|非|并非)$")
+_NEGATED_MEANS = {"economic": "none", "disability": "none"}  # 没有低保 → none; 不是独居 → still unknown
+
+
 def _facts_from_turn(ctx: TurnContext, asking: str | None) -> dict[str, Any]:
+    """The profile facts this turn states; a negated mention (没有低保, 不是失能) is read as such."""
     facts: dict[str, Any] = {}
-    for key in ("age", "living", "economic", "disability"):
-        if value := ctx.entity(key):
-            facts[key] = int(value) if key == "age" else value
+    said = ctx.turn.text or ""
+    for e in ctx.parse.entities if ctx.parse else []:
+        if e.entity == "age":
+            facts["age"] = int(e.value)
+        elif e.entity in ("living", "economic", "disability") and e.entity not in facts:
+            if _NEGATED.search(said[max(0, e.start - 2):e.start]):
+                if e.entity in _NEGATED_MEANS:
+                    facts[e.entity] = _NEGATED_MEANS[e.entity]
+            else:
+                facts[e.entity] = e.value
     if asking == "age" and "age" not in facts and (digits := re.search(r"\d{2,3}", ctx.text)):
         facts["age"] = int(digits.group())
     for word, urban in _URBAN.items():

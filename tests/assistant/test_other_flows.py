@@ -190,3 +190,10 @@ async def test_an_emergency_reported_by_a_grandson_concerns_the_grandmother_he_n
     async with demo.sessions() as session:
         ticket = (await session.execute(select(Handoff))).scalar_one()
     assert ticket.elder is not None and ticket.elder.name == "陈桂兰"
+
+
+async def test_facts_said_with_a_no_are_not_taken_as_yes(talk) -> None:
+    stranger = talk()
+    await stranger.say("我能不能申请连云港的政府购买居家养老服务")
+    answers = [await stranger.say("83岁"), await stranger.say("没有低保，不是独居")]
+    assert "享受低保" not in answers[-1] and "您独居" not in answers[-1]
