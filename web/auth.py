@@ -33,8 +33,14 @@ def encode_signed(key: bytes, data: dict, seconds: int, now: float) -> str:
     return f"{payload}.{_sign(key, payload.encode())}"
 
 
-def encode_session(key: bytes, staff_id: int, now: float) -> str:
-    return encode_signed(key, {"staff": staff_id, "nonce": secrets.token_urlsafe(12)}, SESSION_SECONDS, now)
+def credential_mark(staff: Staff) -> str:
+    """Changes when the password does: a new password ends every session signed before it."""
+    return hashlib.sha256(staff.password_hash.encode()).hexdigest()[:16]
+
+
+def encode_session(key: bytes, staff: Staff, now: float) -> str:
+    data = {"staff": staff.id, "mark": credential_mark(staff), "nonce": secrets.token_urlsafe(12)}
+    return encode_signed(key, data, SESSION_SECONDS, now)
 
 
 def decode_signed(key: bytes, cookie: str, now: float) -> dict | None:
@@ -71,7 +77,7 @@ async def current_staff(request: web.Request) -> StaffSession | None:
         return None
     async with ctx.sessions() as session:
         staff = await session.get(Staff, data["staff"])
-    if staff is None or not staff.active:
+    if staff is None or not staff.active or data.get("mark") != credential_mark(staff):
         return None
     return StaffSession(staff, csrf_token(ctx.secret_key, data))
 

@@ -101,6 +101,12 @@ async def station_in_view(request: web.Request, who: StaffSession) -> tuple[Stat
     return chosen, stations
 
 
+def login_keys(remote: str | None, username: str) -> list[str]:
+    """What failed logins count against: the address, and the user from that address — so a stranger
+    guessing passwords cannot lock a colleague out from elsewhere."""
+    return [f"ip:{remote}", f"user:{username}@{remote}"]
+
+
 @routes.get("/staff/login")
 async def login_page(request: web.Request) -> web.Response:
     if await current_staff(request) is not None:
@@ -121,7 +127,7 @@ async def login(request: web.Request) -> web.Response:
     if not submitted or not secrets.compare_digest(submitted, request.cookies.get("login_csrf", "")):
         raise web.HTTPForbidden(text="页面已过期，请刷新后再登录。")
     limiter = request.app[LIMITER]
-    keys = [f"ip:{request.remote}", f"user:{username}"]
+    keys = login_keys(request.remote, username)
     now = time.monotonic()
     if limiter.blocked(keys, now):
         raise web.HTTPTooManyRequests(text="登录失败次数太多，请5分钟后再试。", headers={"Retry-After": "300"})
@@ -134,7 +140,7 @@ async def login(request: web.Request) -> web.Response:
         return response
     limiter.succeeded(keys)
     response = web.HTTPSeeOther("/staff")
-    response.set_cookie(COOKIE, encode_session(ctx.secret_key, staff.id, time.time()), httponly=True,
+    response.set_cookie(COOKIE, encode_session(ctx.secret_key, staff, time.time()), httponly=True,
                         samesite="Lax", max_age=SESSION_SECONDS, secure=ctx.secure_cookies)
     response.del_cookie("login_csrf")
     raise response
@@ -306,6 +312,11 @@ async def meals_page(request: web.Request) -> web.Response:
     return render(request, "meals.html", who=who, station=station, day=day, lines=lines, totals=list(totals.items()))
 
 
+def spreadsheet_safe(text: str) -> str:
+    """Free text that a spreadsheet would run as a formula (=, +, -, @) is kept as text."""
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
+
+
 @routes.get("/staff/meals.csv")
 async def meals_csv(request: web.Request) -> web.Response:
     _who, station, day, lines = await meal_lines(request)
@@ -315,7 +326,7 @@ async def meals_csv(request: web.Request) -> web.Response:
     writer.writerow(["日期", "服务站", "餐次", "忌口", "份数", "订单数"])
     for line in lines:
         writer.writerow([day.isoformat(), station.name if station else "", labels.get(line.window, line.window),
-                         line.diet, line.portions, line.orders])
+                         spreadsheet_safe(line.diet), line.portions, line.orders])
     # A byte-order mark so spreadsheet programs open the Chinese text correctly.
     body = "\ufeff" + buffer.getvalue()
     filename = f"meals-{station.code if station else 'none'}-{day.isoformat()}.csv"

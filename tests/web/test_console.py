@@ -159,3 +159,29 @@ async def test_the_event_stream_announces_a_new_call_back_request(client, demo) 
     while b"event: handoff" not in chunk:
         chunk = await asyncio.wait_for(stream.content.readuntil(b"\n\n"), timeout=5)
     stream.close()
+
+
+async def test_a_changed_password_ends_earlier_sessions(client, demo) -> None:
+    from sqlalchemy import update
+
+    from care.models import Staff
+    from care.people import hash_password
+
+    await login(client)
+    assert (await client.get("/staff", allow_redirects=False)).status == 200
+    async with demo.sessions() as session, session.begin():
+        await session.execute(update(Staff).where(Staff.username == "xinhua")
+                              .values(password_hash=hash_password("a-new-password-2026")))
+    assert (await client.get("/staff", allow_redirects=False)).status == 303
+
+
+def test_failed_logins_from_elsewhere_do_not_count_against_a_colleague() -> None:
+    from web.staff import login_keys
+
+    assert not set(login_keys("10.0.0.9", "xinhua")) & set(login_keys("192.168.1.20", "xinhua"))
+
+
+def test_diet_text_cannot_become_a_spreadsheet_formula() -> None:
+    from web.staff import spreadsheet_safe
+
+    assert spreadsheet_safe("=HYPERLINK(1)") == "'=HYPERLINK(1)" and spreadsheet_safe("少盐") == "少盐"
