@@ -8,7 +8,7 @@ from aiohttp import web
 
 from assistant import Assistant
 from web import api, chat, ops, outbox, staff, understanding
-from web.auth import LIMITER, LoginLimiter
+from web.auth import CHAT_LIMIT, LIMITER, NEW_CHAT_LIMIT, RateLimit
 from web.context import CONTEXT, AppContext
 from web.errors import error_middleware
 from web.ops import METRICS, Metrics, metrics_middleware
@@ -29,7 +29,9 @@ def create_app(context: AppContext, extra_routes: list[web.RouteTableDef] | None
     app = web.Application(client_max_size=MAX_BODY_BYTES,
                           middlewares=[metrics_middleware, error_middleware, security_headers])
     app[CONTEXT] = context
-    app[LIMITER] = LoginLimiter()
+    app[LIMITER] = RateLimit(limit=5, window=300)
+    app[CHAT_LIMIT] = RateLimit(limit=30, window=60)
+    app[NEW_CHAT_LIMIT] = RateLimit(limit=60, window=60)
     app[METRICS] = Metrics()
     app[staff.TEMPLATES] = staff.template_environment()
     app[chat.ASSISTANT] = Assistant(context.sessions, nlu_model=context.nlu, knowledge=context.knowledge)

@@ -102,29 +102,35 @@ async def api_actor(request: web.Request) -> Actor | None:
     return who.actor
 
 
-class LoginLimiter:
-    """At most ``attempts`` failed logins per client address and per user name in ``window`` seconds."""
+class RateLimit:
+    """At most ``limit`` events per key in ``window`` seconds (failed logins, chat messages …)."""
 
-    def __init__(self, attempts: int = 5, window: float = 300.0) -> None:
-        self.attempts, self.window = attempts, window
-        self._failures: dict[str, deque[float]] = {}
+    def __init__(self, limit: int, window: float) -> None:
+        self.limit, self.window = limit, window
+        self._events: dict[str, deque[float]] = {}
 
     def _recent(self, key: str, now: float) -> deque[float]:
-        failures = self._failures.setdefault(key, deque())
-        while failures and failures[0] <= now - self.window:
-            failures.popleft()
-        return failures
+        events = self._events.setdefault(key, deque())
+        while events and events[0] <= now - self.window:
+            events.popleft()
+        return events
 
-    def blocked(self, keys: list[str], now: float) -> bool:
-        return any(len(self._recent(k, now)) >= self.attempts for k in keys)
+    def exceeded(self, keys: list[str], now: float) -> bool:
+        return any(len(self._recent(k, now)) >= self.limit for k in keys)
 
-    def failed(self, keys: list[str], now: float) -> None:
+    def record(self, keys: list[str], now: float) -> None:
         for key in keys:
             self._recent(key, now).append(now)
 
-    def succeeded(self, keys: list[str]) -> None:
+    def clear(self, keys: list[str]) -> None:
         for key in keys:
-            self._failures.pop(key, None)
+            self._events.pop(key, None)
 
 
-LIMITER = web.AppKey("login_limiter", LoginLimiter)
+LIMITER = web.AppKey("login_limiter", RateLimit)
+"""Failed staff logins: 5 per 5 minutes."""
+CHAT_LIMIT = web.AppKey("chat_limit", RateLimit)
+"""Web chat messages per conversation: 30 a minute, far above a person typing."""
+NEW_CHAT_LIMIT = web.AppKey("new_chat_limit", RateLimit)
+"""New web chat conversations per client address: 60 a minute (a home's residents may share one)."""
+

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from assistant import Assistant, Turn, UserRef
 from assistant.types import ANONYMOUS, FAMILY
 from care.models import FamilyMember
-from web.auth import decode_signed, encode_signed
+from web.auth import CHAT_LIMIT, NEW_CHAT_LIMIT, decode_signed, encode_signed
 from web.context import context_of
 from web.errors import read_json
 from web.staff import render
@@ -52,9 +52,15 @@ async def page(request: web.Request) -> web.Response:
 
 @routes.post("/api/chat")
 async def chat(request: web.Request) -> web.Response:
+    session = _session(request)
+    known = "exp" in session  # a conversation this server signed before
+    limit = request.app[CHAT_LIMIT if known else NEW_CHAT_LIMIT]
+    keys = [session["sid"] if known else str(request.remote)]
+    if limit.exceeded(keys, time.monotonic()):
+        raise web.HTTPTooManyRequests(text="您发得太快了，请稍等一会儿再发。", headers={"Retry-After": "60"})
+    limit.record(keys, time.monotonic())
     body = await read_json(request, ChatBody)
     ctx = context_of(request)
-    session = _session(request)
     user = await _user(request, session)
     turn = Turn(channel="web", user=user, at=ctx.clock(), text=body.message or None, dtmf=body.option)
     replies = await request.app[ASSISTANT].handle(turn)

@@ -129,16 +129,16 @@ async def login(request: web.Request) -> web.Response:
     limiter = request.app[LIMITER]
     keys = login_keys(request.remote, username)
     now = time.monotonic()
-    if limiter.blocked(keys, now):
+    if limiter.exceeded(keys, now):
         raise web.HTTPTooManyRequests(text="登录失败次数太多，请5分钟后再试。", headers={"Retry-After": "300"})
     async with ctx.sessions() as session:
         staff = await authenticate_staff(session, username, password)
     if staff is None:
-        limiter.failed(keys, now)
+        limiter.record(keys, now)
         response = render(request, "login.html", status=401, login_csrf=submitted, username=username,
                           error="用户名或密码不对。")
         return response
-    limiter.succeeded(keys)
+    limiter.clear(keys)
     response = web.HTTPSeeOther("/staff")
     response.set_cookie(COOKIE, encode_session(ctx.secret_key, staff, time.time()), httponly=True,
                         samesite="Lax", max_age=SESSION_SECONDS, secure=ctx.secure_cookies)

@@ -65,3 +65,25 @@ async def test_bad_chat_bodies_are_refused_plainly(client) -> None:
     assert response.status == 422 and "JSON" in (await response.json())["message"]
     long = await client.post("/api/chat", json={"message": "啊" * 10_001})
     assert long.status == 422
+
+
+async def test_guessing_link_codes_stops_after_five_tries(client, demo) -> None:
+    code = await link_code(demo)
+    wrong = "00000000" if code != "00000000" else "11111111"
+    for _ in range(5):
+        assert "失效" in (await say(client, f"绑定 {wrong}"))["replies"][0]["text"]
+    blocked = await say(client, f"绑定 {code}")
+    assert "太多次" in blocked["replies"][0]["text"] and blocked["user"]["kind"] == "anonymous"
+
+
+async def test_a_flood_of_messages_in_one_conversation_is_slowed_down(client) -> None:
+    statuses = [(await client.post("/api/chat", json={"message": "你好"})).status for _ in range(32)]
+    assert statuses == [200] * 31 + [429]  # the first message opens the conversation, then 30 a minute
+
+
+async def test_a_flood_of_new_conversations_from_one_address_is_slowed_down(client) -> None:
+    statuses = []
+    for _ in range(61):
+        client.session.cookie_jar.clear()
+        statuses.append((await client.post("/api/chat", json={"message": "你好"})).status)
+    assert statuses == [200] * 60 + [429]
