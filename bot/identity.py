@@ -15,7 +15,7 @@ from care import people
 from care.access import STAFF, Actor
 from care.db import SessionFactory
 from care.errors import Invalid, NotFound
-from care.models import Elder, FamilyMember, Staff, Station
+from care.models import Elder, Staff, Station
 
 
 @dataclass(frozen=True)
@@ -79,12 +79,9 @@ async def link_by_code(sessions: SessionFactory, user: User, code: str, now: dat
         try:
             async with sessions() as session, session.begin():
                 member = await people.family_by_telegram(session, user.id)
-                if member is None:
-                    member = FamilyMember(name=user.full_name[:40] or str(user.id), phone=None, telegram_id=user.id)
-                    session.add(member)
-                    await session.flush()
-                elder = await people.redeem_link_code(session, code, member.id, now)
-                relation = next(rel for e, rel in await people.linked_elders(session, member.id) if e.id == elder.id)
+                elder, relation, _family = await people.link_with_code(
+                    session, code, now, family_id=member.id if member else None,
+                    name=user.full_name or str(user.id), telegram_id=user.id)
                 return elder, relation
         except IntegrityError:
             # Another process registered the same Telegram account a moment ago: use that row.

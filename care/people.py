@@ -161,6 +161,22 @@ async def redeem_link_code(session: AsyncSession, code: str, family_id: int, now
     return elder
 
 
+async def link_with_code(
+    session: AsyncSession, code: str, now: datetime, *, family_id: int | None, name: str,
+    telegram_id: int | None = None, phone: str | None = None,
+) -> tuple[Elder, str, int]:
+    """Redeem a code for a known family member, or for someone new who is registered first (in the
+    caller's transaction, so a refused code leaves nothing behind). Returns elder, relation, family id."""
+    if family_id is None:
+        member = FamilyMember(name=name[:40] or "家属", phone=phone, telegram_id=telegram_id)
+        session.add(member)
+        await session.flush()
+        family_id = member.id
+    elder = await redeem_link_code(session, code, family_id, now)
+    link = await session.get(FamilyLink, (family_id, elder.id))
+    return elder, link.relation if link else "other", family_id
+
+
 def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 

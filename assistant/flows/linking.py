@@ -10,7 +10,6 @@ from assistant.context import TurnContext
 from assistant.types import FAMILY
 from care import people
 from care.errors import CareError
-from care.models import FamilyMember
 
 LINK = re.compile(r"^\s*(?:绑定|绑定码|/start)\s*[:：]?\s*(\d{4})[\s-]?(\d{4})\s*$")
 MAX_FAILURES, FAILURE_WINDOW = 5, timedelta(hours=1)
@@ -33,15 +32,10 @@ async def link(ctx: TurnContext, code: str) -> None:
         return
     try:
         async with ctx.deps.sessions() as session, session.begin():
-            family_id = user.id if user.kind == FAMILY else None
-            if family_id is None:
-                telegram_id = int(user.key[3:]) if user.key.startswith("tg:") else None
-                phone = user.key[4:] if user.key.startswith("tel:") else None
-                member = FamilyMember(name=user.name or "家属", phone=phone, telegram_id=telegram_id)
-                session.add(member)
-                await session.flush()
-                family_id = member.id
-            elder = await people.redeem_link_code(session, code, family_id, ctx.now)
+            elder, _relation, family_id = await people.link_with_code(
+                session, code, ctx.now, family_id=user.id if user.kind == FAMILY else None, name=user.name or "家属",
+                telegram_id=int(user.key[3:]) if user.key.startswith("tg:") else None,
+                phone=user.key[4:] if user.key.startswith("tel:") else None)
     except CareError as error:
         ctx.state["link_failures"] = [*failures, ctx.now.isoformat()]
         ctx.say(error.message_zh)
