@@ -141,7 +141,9 @@ async def _choose_elder(ctx: TurnContext, data: dict[str, Any]) -> bool:
         ctx.end()
         return False
     data["elders"] = [(e.id, e.name) for e, _rel in linked]
-    matching = [e for e, rel in linked if rel == data.get("relation")] or ([linked[0][0]] if len(linked) == 1 else [])
+    relation = data.get("relation")
+    # "给我爸订" from someone linked only to a mother is asked, not guessed.
+    matching = [e for e, rel in linked if rel == relation] if relation else [e for e, _rel in linked]
     if len(matching) == 1:
         data["elder_id"], data["elder_name"] = matching[0].id, matching[0].name
         return True

@@ -155,3 +155,9 @@ async def test_the_keypad_takes_any_digit_for_how_many(talk) -> None:
         await caller.turn(dtmf=digit)
     read_back = await caller.press("7")
     assert "7份" in read_back
+
+
+async def test_a_relation_that_matches_no_linked_elder_is_asked_not_guessed(talk) -> None:
+    daughter = talk("13900000001")
+    question = await daughter.say("给我爸订明天的午饭")
+    assert "哪位老人" in question and [o.label for o in daughter.last[-1].options] == ["王秀英"]
