@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from assistant.speech import to_speech
 from assistant.types import ELDER, FAMILY, Option, Reply, Turn
@@ -16,14 +17,29 @@ from care.support import Party
 from knowledge import KnowledgeBase
 from nlu import NLU, Parse
 
+T = TypeVar("T")
+
+
+class Loaded(Generic[T]):
+    """A model loaded once, off the event loop, on first use (loading can take a second or two)."""
+
+    def __init__(self, load: Callable[[], T]) -> None:
+        self._load: Callable[[], T] = load
+        self._value: T | None = None
+
+    async def get(self) -> T:
+        if self._value is None:
+            self._value = await asyncio.to_thread(self._load)
+        return self._value
+
 
 @dataclass
 class Deps:
     """What the assistant needs from outside, passed in so tests can give their own."""
 
     sessions: SessionFactory
-    nlu: Callable[[], NLU]
-    knowledge: Callable[[], KnowledgeBase]
+    nlu: Loaded[NLU]
+    knowledge: Loaded[KnowledgeBase]
     catalog: Catalog
 
 

@@ -8,14 +8,13 @@ new flow → save the state.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from dataclasses import asdict, replace
 
 import nlu
 from assistant import phrases as P
 from assistant import state as dialogue
-from assistant.context import Deps, TurnContext
+from assistant.context import Deps, Loaded, TurnContext
 from assistant.flows import booking, linking, my_orders, policy, support
 from assistant.types import Option, Reply, Turn
 from care.catalog import Catalog, default_catalog
@@ -38,7 +37,7 @@ class Assistant:
         self, sessions: SessionFactory, *, nlu_model: Callable[[], nlu.NLU] = nlu.default,
         knowledge: Callable[[], KnowledgeBase] = KnowledgeBase.load, catalog: Catalog | None = None,
     ) -> None:
-        self.deps = Deps(sessions, nlu_model, knowledge, catalog or default_catalog())
+        self.deps = Deps(sessions, Loaded(nlu_model), Loaded(knowledge), catalog or default_catalog())
 
     async def handle(self, turn: Turn) -> list[Reply]:
         async with self.deps.sessions() as session:
@@ -60,7 +59,7 @@ class Assistant:
         if len(text) > MAX_TEXT:
             text = text[:MAX_TEXT]
         if text:
-            model = await asyncio.to_thread(self.deps.nlu)
+            model = await self.deps.nlu.get()
             ctx.parse = model.parse(text, ctx.today)
 
     async def _respond(self, ctx: TurnContext) -> None:

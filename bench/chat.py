@@ -31,7 +31,8 @@ CLIENTS = 50
 THINK_SECONDS = 1.0
 PG_ADMIN = os.environ.get("ELDERCARE_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 PG_BENCH = PG_ADMIN.rsplit("/", 1)[0] + "/eldercare_bench"
-SCRIPT = ("明天中午送一份饭", "对", "我订了什么", "政府购买居家养老服务每月多少钱", "谢谢")
+SCRIPT = ("明天{meal}送一份饭", "对", "我订了什么", "政府购买居家养老服务每月多少钱", "谢谢")
+EXPECTED = ("绑定好了", "对吗", "订好了", "1个订单", "依据", "不客气")  # a turn that does not say this is an error
 
 
 def _free_port() -> int:
@@ -64,15 +65,19 @@ async def _link_codes(url: str) -> list[str]:
 
 async def _conversation(base: str, index: int, code: str, latencies: list[float], errors: list[str]) -> None:
     await asyncio.sleep(THINK_SECONDS * index / CLIENTS)  # people do not all start in the same millisecond
-    async with aiohttp.ClientSession() as client:
-        for message in (f"绑定 {code}", *SCRIPT):
+    # unsafe=True: keep the session cookie of a server addressed by IP, as a browser does.
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as client:
+        meal = ("中午", "晚上")[index % 2]  # the demo station cooks 40 lunches and 30 dinners
+        for template, expected in zip((f"绑定 {code}", *SCRIPT), EXPECTED, strict=True):
+            message = template.format(meal=meal)
             await asyncio.sleep(THINK_SECONDS)
             started = time.perf_counter()
             async with client.post(f"{base}/api/chat", json={"message": message}) as response:
                 body = await response.json()
             latencies.append(time.perf_counter() - started)
-            if response.status != 200 or not body.get("replies"):
-                errors.append(f"{response.status} {message}")
+            said = "".join(r["text"] for r in body.get("replies", []))
+            if response.status != 200 or expected not in said:
+                errors.append(f"{response.status} {message} → {said[:40]}")
 
 
 async def _wait_healthy(base: str, seconds: float = 60) -> None:
@@ -108,6 +113,8 @@ async def _run(label: str, url: str, data_dir: Path) -> dict[str, object]:
         started = time.perf_counter()
         await asyncio.gather(*(_conversation(base, i, code, latencies, errors) for i, code in enumerate(codes)))
         wall = time.perf_counter() - started
+        for error in errors[:3]:
+            print(f"  {label} error: {error}")
     finally:
         server.terminate()
         server.wait(timeout=20)

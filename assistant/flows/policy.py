@@ -5,7 +5,6 @@ An eligibility question about a person asks only the facts that decide it, one a
 
 from __future__ import annotations
 
-import asyncio
 import re
 from datetime import date
 from typing import Any
@@ -65,7 +64,7 @@ async def answer(ctx: TurnContext) -> None:
     """A question about what a policy says: the documents' answer and the clause it rests on."""
     elder = await _subject_elder(ctx)
     region = await _region_of(ctx, elder.id if elder else None)
-    kb = await asyncio.to_thread(ctx.deps.knowledge)
+    kb = await ctx.deps.knowledge.get()
     try:
         result = kb.ask(ctx.text, region=region, today=ctx.today)
     except InvalidRequest:
@@ -158,7 +157,7 @@ async def _evaluate(ctx: TurnContext) -> None:
     flow = ctx.flow
     assert flow is not None
     data = flow["data"]
-    kb = await asyncio.to_thread(ctx.deps.knowledge)
+    kb = await ctx.deps.knowledge.get()
     if not data.get("region"):
         flow["awaiting"] = "region"
         ctx.say(P.WHICH_REGION)
