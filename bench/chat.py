@@ -31,8 +31,9 @@ CLIENTS = 50
 THINK_SECONDS = 1.0
 PG_ADMIN = os.environ.get("ELDERCARE_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 PG_BENCH = PG_ADMIN.rsplit("/", 1)[0] + "/eldercare_bench"
-SCRIPT = ("明天{meal}送一份饭", "对", "我订了什么", "政府购买居家养老服务每月多少钱", "谢谢")
-EXPECTED = ("绑定好了", "对吗", "订好了", "1个订单", "依据", "不客气")  # a turn that does not say this is an error
+SCRIPT = ("{day}{meal}送一份饭", "对", "我订了什么", "政府购买居家养老服务每月多少钱", "谢谢")
+EXPECTED = ("对吗", "订好了", "个订单", "依据", "不客气")  # a turn that does not say this is an error
+DAYS = ("明天", "后天", "大后天")  # each conversation books three days, so 800 turns are measured
 
 
 def _free_port() -> int:
@@ -67,9 +68,10 @@ async def _conversation(base: str, index: int, code: str, latencies: list[float]
     await asyncio.sleep(THINK_SECONDS * index / CLIENTS)  # people do not all start in the same millisecond
     # unsafe=True: keep the session cookie of a server addressed by IP, as a browser does.
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as client:
-        meal = ("中午", "晚上")[index % 2]  # the demo station cooks 40 lunches and 30 dinners
-        for template, expected in zip((f"绑定 {code}", *SCRIPT), EXPECTED, strict=True):
-            message = template.format(meal=meal)
+        meal = ("中午", "晚上")[index % 2]  # the demo station cooks 40 lunches and 30 dinners a day
+        turns = [(f"绑定 {code}", "绑定好了")] + [(t.format(day=day, meal=meal), e) for day in DAYS
+                                                  for t, e in zip(SCRIPT, EXPECTED, strict=True)]
+        for message, expected in turns:
             await asyncio.sleep(THINK_SECONDS)
             started = time.perf_counter()
             async with client.post(f"{base}/api/chat", json={"message": message}) as response:
