@@ -72,6 +72,13 @@ async def linked_elders(session: AsyncSession, family_id: int) -> list[tuple[Eld
     return [(link.elder, link.relation) for link in rows.scalars().all()]
 
 
+def named_elder(linked: list[tuple[Elder, str]], relation: str | None) -> Elder | None:
+    """The linked elder a relation names (我妈 → the mother), or with no relation said the only linked
+    elder; None when that is ambiguous or names nobody linked (我爸 from someone linked to a mother)."""
+    named = [e for e, rel in linked if rel == relation] if relation else [e for e, _rel in linked]
+    return named[0] if len(named) == 1 else None
+
+
 async def community_by_name(session: AsyncSession, name: str) -> Community:
     community = (await session.execute(select(Community).where(Community.name == name))).scalars().first()
     if community is None:

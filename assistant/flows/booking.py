@@ -141,13 +141,10 @@ async def _choose_elder(ctx: TurnContext, data: dict[str, Any]) -> bool:
         ctx.end()
         return False
     data["elders"] = [(e.id, e.name) for e, _rel in linked]
-    relation = data.get("relation")
-    # "给我爸订" from someone linked only to a mother is asked, not guessed.
-    matching = [e for e, rel in linked if rel == relation] if relation else [e for e, _rel in linked]
-    if len(matching) == 1:
-        data["elder_id"], data["elder_name"] = matching[0].id, matching[0].name
-        return True
-    return False
+    elder = people.named_elder(linked, data.get("relation"))  # "给我爸订" to a mother's daughter is asked
+    if elder is not None:
+        data["elder_id"], data["elder_name"] = elder.id, elder.name
+    return elder is not None
 
 
 async def ask_next(ctx: TurnContext) -> None:

@@ -52,11 +52,7 @@ async def _subject_elder(ctx: TurnContext) -> Elder | None:
         if user.kind == ELDER:
             return await session.get(Elder, user.id)
         if user.kind == FAMILY:
-            linked = await people.linked_elders(session, user.id or 0)
-            relation = ctx.entity("relation")
-            named = [e for e, rel in linked if rel == relation] if relation else [e for e, _rel in linked]
-            if len(named) == 1:  # 我爸 asked by someone linked only to a mother is about someone else
-                return named[0]
+            return people.named_elder(await people.linked_elders(session, user.id or 0), ctx.entity("relation"))
     return None
 
 

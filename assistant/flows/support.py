@@ -31,11 +31,11 @@ async def party(ctx: TurnContext) -> Party:
     """Who raised it and which elder it concerns: the caller, or the linked elder the relation names
     (我妈摔倒了 from someone linked to a father and a mother is about the mother)."""
     base = ctx.party
-    if base.family_id is None or not (relation := ctx.entity("relation")):
+    if base.family_id is None:
         return base
     async with ctx.deps.sessions() as session:
-        named = [e.id for e, rel in await people.linked_elders(session, base.family_id) if rel == relation]
-    return replace(base, elder_id=named[0]) if len(named) == 1 else base
+        elder = people.named_elder(await people.linked_elders(session, base.family_id), ctx.entity("relation"))
+    return replace(base, elder_id=elder.id) if elder is not None else base
 
 
 async def emergency(ctx: TurnContext) -> None:
