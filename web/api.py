@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from typing import Literal
 
@@ -28,13 +27,9 @@ from care.people import elder_by_phone, station_by_code
 from care.views import event_dict, order_dict
 from web.auth import api_actor
 from web.context import context_of
-from web.errors import read_json
+from web.errors import date_query, json_response, read_json
 
 routes = web.RouteTableDef()
-
-
-def json_response(data: object, status: int = 200) -> web.Response:
-    return web.json_response(data, status=status, dumps=lambda o: json.dumps(o, ensure_ascii=False))
 
 
 async def require_actor(request: web.Request) -> Actor:
@@ -79,20 +74,10 @@ async def list_orders(request: web.Request) -> web.Response:
     if status and status not in lifecycle.STATUSES:
         raise Invalid("状态不对。", f"status must be one of {', '.join(lifecycle.STATUSES)}")
     kind = request.query.get("kind") or None
-    first = _date_param(request, "from") or local_today(context_of(request).clock())
+    first = date_query(request, "from") or local_today(context_of(request).clock())
     async with context_of(request).sessions() as session:
         orders = await station_queue(session, station_id, first, statuses=(status,) if status else None, kind=kind)
     return json_response([order_dict(o) for o in orders])
-
-
-def _date_param(request: web.Request, name: str) -> date | None:
-    text = request.query.get(name)
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise Invalid("日期格式应为 2026-11-27。", f"{name} must be YYYY-MM-DD") from exc
 
 
 @routes.post("/api/orders")
@@ -148,7 +133,7 @@ async def order_action(request: web.Request) -> web.Response:
 async def meals(request: web.Request) -> web.Response:
     actor = await require_actor(request)
     station_id = await actor_station(request, actor)
-    day = _date_param(request, "date") or local_today(context_of(request).clock())
+    day = date_query(request) or local_today(context_of(request).clock())
     async with context_of(request).sessions() as session:
         station = await session.get(Station, station_id)
         lines = await meal_list(session, station_id, day)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import secrets
 import time
 
@@ -14,7 +13,7 @@ from assistant.types import ANONYMOUS, FAMILY
 from care.models import FamilyMember
 from web.auth import CHAT_LIMIT, NEW_CHAT_LIMIT, decode_signed, encode_signed
 from web.context import context_of
-from web.errors import read_json
+from web.errors import json_response, read_json
 from web.staff import render
 
 routes = web.RouteTableDef()
@@ -72,7 +71,7 @@ async def chat(request: web.Request) -> web.Response:
                      "order": r.order, "intent": r.intent} for r in replies],
         "user": {"kind": user.kind if not session.get("family") else FAMILY, "name": user.name},
     }
-    response = web.json_response(payload, dumps=lambda o: json.dumps(o, ensure_ascii=False))
+    response = json_response(payload)
     response.set_cookie(COOKIE, encode_signed(ctx.secret_key, session, SESSION_SECONDS, time.time()),
                         httponly=True, samesite="Strict", max_age=SESSION_SECONDS, secure=ctx.secure_cookies)
     return response

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import date
 from typing import Any, TypeVar
 
 from aiohttp import web
@@ -25,6 +26,22 @@ _HTTP_MESSAGES = {
 }
 
 
+def json_response(data: object, status: int = 200) -> web.Response:
+    """JSON with Chinese left readable (no \\u escapes)."""
+    return web.json_response(data, status=status, dumps=lambda o: json.dumps(o, ensure_ascii=False))
+
+
+def date_query(request: web.Request, name: str = "date") -> date | None:
+    """A ``YYYY-MM-DD`` query parameter; absent → None, malformed → a clear 422."""
+    text = request.query.get(name)
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise Invalid("日期格式应为 2026-11-27。", f"{name} must be YYYY-MM-DD") from exc
+
+
 def wants_json(request: web.Request) -> bool:
     return (request.path.startswith(("/api/", "/model/", "/voice/"))
             or "application/json" in request.headers.get("Accept", ""))
@@ -32,7 +49,7 @@ def wants_json(request: web.Request) -> bool:
 
 def error_response(request: web.Request, status: int, body: dict[str, Any]) -> web.Response:
     if wants_json(request):
-        return web.json_response(body, status=status, dumps=lambda o: json.dumps(o, ensure_ascii=False))
+        return json_response(body, status=status)
     text = f"<!doctype html><meta charset=utf-8><title>出错了</title><body style='font-size:1.5rem;padding:2rem'>" \
            f"<p>{_escape(str(body.get('message', '出错了')))}</p><p><a href='javascript:history.back()'>返回</a></p>"
     return web.Response(text=text, status=status, content_type="text/html")

@@ -18,9 +18,10 @@ from care.errors import NotFound
 from care.models import Elder, FamilyMember, Outbox, Station
 from care.outbox import dead_letters, retry_dead
 from care.people import station_by_code
-from web.api import json_response, require_actor
+from web.api import require_actor
 from web.auth import check_csrf
 from web.context import context_of
+from web.errors import json_response
 from web.staff import render, require_staff
 
 routes = web.RouteTableDef()

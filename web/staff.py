@@ -33,6 +33,7 @@ from care.support import close_handoff, open_handoffs
 from care.views import service_label, window_label
 from web.auth import COOKIE, LIMITER, SESSION_SECONDS, StaffSession, check_csrf, current_staff, encode_session
 from web.context import context_of
+from web.errors import date_query
 
 routes = web.RouteTableDef()
 WEEKDAYS = "一二三四五六日"
@@ -284,13 +285,7 @@ async def order_stream(request: web.Request) -> web.StreamResponse:
 
 
 def requested_day(request: web.Request) -> date:
-    text = request.query.get("date")
-    if not text:
-        return local_today(context_of(request).clock())
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise Invalid("日期格式应为 2026-11-27。", "date must be YYYY-MM-DD") from exc
+    return date_query(request) or local_today(context_of(request).clock())
 
 
 async def meal_lines(request: web.Request) -> tuple[StaffSession, Station | None, date, list]:  # type: ignore[type-arg]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from datetime import date
 from typing import Any
 
@@ -14,14 +13,10 @@ from care.catalog import local_today
 from care.errors import Invalid
 from knowledge import InvalidRequest
 from web.context import context_of
-from web.errors import read_json
+from web.errors import json_response, read_json
 
 routes = web.RouteTableDef()
 MAX_TEXT = 10_000
-
-
-def json_response(data: object) -> web.Response:
-    return web.json_response(data, dumps=lambda o: json.dumps(o, ensure_ascii=False))
 
 
 class ParseBody(BaseModel):
