@@ -4,9 +4,7 @@ complaints and requests for a person."""
 from __future__ import annotations
 
 from care.models import Order
-from care.views import service_label, window_label
-
-WEEKDAYS = "一二三四五六日"
+from care.views import day_text, service_label, window_label
 
 _FAMILY = {
     "pending": "已为{elder}预约{what}，等待服务站确认。单号{code}。",
@@ -30,10 +28,8 @@ _STATION = {
 
 def describe(order: Order) -> str:
     """11月27日（星期五）午餐 助餐2份 — what and when, in a few words."""
-    day = f"{order.date.month}月{order.date.day}日（星期{WEEKDAYS[order.date.weekday()]}）"
-    item = service_label(order)
     amount = f"{order.quantity}份" if order.kind == "meal" else ""
-    return f"{day}{window_label(order)}{item}{amount}"
+    return f"{day_text(order.date)}{window_label(order)}{service_label(order)}{amount}"
 
 
 def order_notice(order: Order, event: str, audience: str, note: str | None = None) -> str:

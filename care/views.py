@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from care.catalog import TZ, default_catalog, yuan
@@ -9,6 +10,23 @@ from care.lifecycle import STATUS_LABELS, next_actions
 from care.models import Order, OrderEvent
 
 SERVICE_LABELS = {"meal": "助餐", "bath": "助浴", "home_visit": "上门服务"}
+WEEKDAYS = "一二三四五六日"
+RELATIVE_DAYS = {0: "今天", 1: "明天", 2: "后天"}
+
+
+def weekday_name(day: date) -> str:
+    return f"星期{WEEKDAYS[day.weekday()]}"
+
+
+def day_text(day: date, today: date | None = None) -> str:
+    """11月27日（星期五）, or 明天11月27日（星期五） when ``today`` is given and it is near."""
+    prefix = RELATIVE_DAYS.get((day - today).days, "") if today else ""
+    return f"{prefix}{day.month}月{day.day}日（{weekday_name(day)}）"
+
+
+def window_name(kind: str, window: str) -> str:
+    found = default_catalog().window(kind, window)
+    return found.label if found else window
 
 
 def service_label(order: Order) -> str:
@@ -17,8 +35,7 @@ def service_label(order: Order) -> str:
 
 
 def window_label(order: Order) -> str:
-    window = default_catalog().window(order.kind, order.window)
-    return window.label if window else order.window
+    return window_name(order.kind, order.window)
 
 
 def order_summary(order: Order) -> dict[str, Any]:

@@ -30,13 +30,12 @@ from care.orders import (
 from care.orders import transition as apply_transition
 from care.people import authenticate_staff
 from care.support import close_handoff, open_handoffs
-from care.views import service_label, window_label
+from care.views import RELATIVE_DAYS, service_label, weekday_name, window_label
 from web.auth import COOKIE, LIMITER, SESSION_SECONDS, StaffSession, check_csrf, current_staff, encode_session
 from web.context import context_of
 from web.errors import date_query
 
 routes = web.RouteTableDef()
-WEEKDAYS = "一二三四五六日"
 KIND_CHOICES = [("meal", "助餐"), ("bath", "助浴"), ("home_visit", "上门服务")]
 STATUS_CHOICES = [("open", "未完成"), ("all", "全部"),
                   *((s, lifecycle.STATUS_LABELS[s]) for s in lifecycle.STATUSES)]
@@ -47,9 +46,9 @@ HANDOFF_REASONS = {"asked": "要求人工", "fallback": "没听懂", "emergency"
 
 
 def day_label(day: date, today: date | None = None) -> str:
-    names = {0: "今天", 1: "明天", 2: "后天"}
-    prefix = names.get((day - today).days, "") if today else ""
-    text = f"{day.month}月{day.day}日 星期{WEEKDAYS[day.weekday()]}"
+    """A heading of the queue: 明天 11月27日 星期五."""
+    prefix = RELATIVE_DAYS.get((day - today).days, "") if today else ""
+    text = f"{day.month}月{day.day}日 {weekday_name(day)}"
     return f"{prefix} {text}" if prefix else text
 
 

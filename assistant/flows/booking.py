@@ -20,7 +20,7 @@ from care.catalog import HORIZON_DAYS
 from care.errors import CareError, Duplicate, Full, TooLate
 from care.models import Elder
 from care.orders import OrderRequest, place_order
-from care.views import order_summary
+from care.views import day_text, order_summary, window_name
 
 FLOW = "booking"
 INTENT_KINDS = {"book_meal": "meal", "book_bath": "bath", "book_home_visit": "home_visit"}
@@ -28,7 +28,6 @@ SERVICE_OPTIONS = (("1", "助餐"), ("2", "助浴"), ("3", "上门服务"))
 DIET_NAMES = {"low_salt": "少盐", "low_sugar": "少糖", "soft": "软烂", "vegetarian": "素食"}
 VISIT_KEYS = {"1": "check_in", "2": "nursing", "3": "cleaning", "4": "escort"}
 QUANTITIES = tuple((str(n), f"{n}份") for n in range(1, 10))
-WEEKDAYS = "一二三四五六日"
 
 
 async def start(ctx: TurnContext, kind: str | None) -> None:
@@ -210,18 +209,10 @@ def _yuan(fen: int) -> str:
     return f"{fen // 100}元" if fen % 100 == 0 else f"{fen / 100:g}元"
 
 
-def day_words(day: date, today: date) -> str:
-    names = {0: "今天", 1: "明天", 2: "后天"}
-    prefix = names.get((day - today).days, "")
-    return f"{prefix}{day.month}月{day.day}日（星期{WEEKDAYS[day.weekday()]}）"
-
-
 def describe(data: dict[str, Any], name: str) -> str:
-    """11月27日（星期五）午餐 助餐2份."""
-    day = date.fromisoformat(data["date"])
-    window = {"breakfast": "早餐", "lunch": "午餐", "dinner": "晚餐", "morning": "上午", "afternoon": "下午"}
+    """11月27日（星期五）午餐，助餐2份."""
     amount = f"{data.get('quantity', 1)}份" if data["kind"] == "meal" else ""
-    return f"{day.month}月{day.day}日（星期{WEEKDAYS[day.weekday()]}）{window[data['window']]}，{name}{amount}"
+    return f"{day_text(date.fromisoformat(data['date']))}{window_name(data['kind'], data['window'])}，{name}{amount}"
 
 
 async def _confirm(ctx: TurnContext, data: dict[str, Any]) -> bool:
@@ -269,6 +260,6 @@ async def _place(ctx: TurnContext, data: dict[str, Any]) -> None:
         return
     order = placed.order
     arrive = P.ARRIVE_MEAL if order.kind == "meal" else P.ARRIVE_VISIT
-    when = day_words(order.date, ctx.today) + P.WINDOW_TIMES.get(order.window, "")
+    when = day_text(order.date, ctx.today) + P.WINDOW_TIMES.get(order.window, "")
     ctx.say(P.PLACED.format(code=order.code, when=when, arrive=arrive), order=order_summary(order))
     ctx.end()

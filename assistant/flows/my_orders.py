@@ -7,14 +7,13 @@ from typing import Any
 
 from assistant import phrases as P
 from assistant.context import TurnContext
-from assistant.flows.booking import day_words
 from assistant.types import ANONYMOUS, ELDER
 from care import codes, lifecycle
 from care.access import linked_elder_ids
 from care.errors import CareError
 from care.models import Order
 from care.orders import modify_order, orders_of_elders, transition
-from care.views import order_summary, service_label, window_label
+from care.views import day_text, order_summary, service_label, window_label, window_name
 
 MEAL_WINDOWS = {"breakfast", "lunch", "dinner"}
 
@@ -37,7 +36,7 @@ async def _my_orders(ctx: TurnContext) -> list[Order]:
 def _what(order: Order, today: date, with_elder: bool) -> str:
     amount = f"{order.quantity}份" if order.kind == "meal" else ""
     who = f"{order.elder.name}的" if with_elder else ""
-    return f"{who}{day_words(order.date, today)}{window_label(order)}{service_label(order)}{amount}"
+    return f"{who}{day_text(order.date, today)}{window_label(order)}{service_label(order)}{amount}"
 
 
 def _narrow(ctx: TurnContext, orders: list[Order], action: str) -> list[Order]:
@@ -121,10 +120,9 @@ def _confirm_change(ctx: TurnContext, data: dict[str, Any], order: Order) -> Non
     assert flow is not None
     changes = data["changes"]
     day = date.fromisoformat(changes["date"]) if "date" in changes else order.date
-    names = {"breakfast": "早餐", "lunch": "午餐", "dinner": "晚餐", "morning": "上午", "afternoon": "下午"}
-    window = names[changes.get("window", order.window)]
+    window = window_name(order.kind, changes.get("window", order.window))
     amount = f"{changes.get('quantity', order.quantity)}份" if order.kind == "meal" else ""
-    after = f"{day_words(day, ctx.today)}{window}{service_label(order)}{amount}"
+    after = f"{day_text(day, ctx.today)}{window}{service_label(order)}{amount}"
     flow["awaiting"] = "confirm"
     ctx.say(P.CONFIRM_MODIFY.format(before=data["what"], after=after), P.YES_NO)
 
