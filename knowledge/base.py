@@ -86,9 +86,9 @@ MEASURE_GENERIC = frozenset(
 MEASURE_IDF = 0.6
 """only a rare word is taken as what a figure question measures (报销; not 比例, 目标)"""
 PRICE_Q = re.compile(r"多少钱|几[元块]|金额|几块钱|多少块|[花交收付掏]多少|费用多少")
+"""a price or a sum asked outright; 拿多少 / 给多少 of a fund may be answered by its share too"""
 COUNTED_Q = re.compile(r"(?:多少|几)(张|家|名|次|所|位|岁|平方米|平米|户|人)")
 """a count asked with its unit (几张床, 多少家): the figure answering it is counted in that unit"""
-"""a price or a sum asked outright; 拿多少 / 给多少 of a fund may be answered by its share too"""
 MONEY_OR_SHARE = re.compile(r"\d+(?:\.\d+)?\s*(?:元|万元|块|%)")
 MONEY_FIGURE = re.compile(r"\d+(?:\.\d+)?\s*(?:元|万元|块)")
 FIGURE = re.compile(
