@@ -40,7 +40,7 @@ class Assistant:
         self.deps = Deps(sessions, Loaded(nlu_model), Loaded(knowledge), catalog or default_catalog())
 
     async def handle(self, turn: Turn) -> list[Reply]:
-        async with self.deps.sessions() as session:
+        async with self.deps.sessions.reading() as session:
             state = await dialogue.load(session, turn.channel, turn.user.key, turn.at)
         ctx = TurnContext(turn, self.deps, state)
         keypad_intent = _keypad_intent(state, turn)

@@ -53,7 +53,7 @@ class Person:
 
 
 async def identify(sessions: SessionFactory, user: User) -> Person:
-    async with sessions() as session:
+    async with sessions.reading() as session:
         speaker = await identify_speaker(session, "telegram", telegram_id=user.id)
         row = (await session.execute(
             select(Staff, Station.name).outerjoin(Station, Station.id == Staff.station_id)
@@ -67,7 +67,7 @@ async def identify(sessions: SessionFactory, user: User) -> Person:
 
 
 async def linked_elder_names(sessions: SessionFactory, family_id: int) -> list[str]:
-    async with sessions() as session:
+    async with sessions.reading() as session:
         return [elder.name for elder, _ in await people.linked_elders(session, family_id)]
 
 

@@ -46,9 +46,15 @@ async def linked_elder_ids(session: AsyncSession, family_id: int) -> list[int]:
 async def ensure_may_act_for_elder(
     session: AsyncSession, actor: Actor, elder_id: int, station_id: int | None = None
 ) -> None:
+    linked = actor.kind == FAMILY and actor.id is not None and elder_id in await linked_elder_ids(session, actor.id)
+    judge_act_for_elder(actor, elder_id, station_id, family_linked=linked)
+
+
+def judge_act_for_elder(actor: Actor, elder_id: int, station_id: int | None, *, family_linked: bool) -> None:
+    """Raise unless ``actor`` may act for the elder (``family_linked``: a verified link to this actor)."""
     if actor.kind == ELDER and actor.id == elder_id:
         return
-    if actor.kind == FAMILY and actor.id is not None and elder_id in await linked_elder_ids(session, actor.id):
+    if actor.kind == FAMILY and family_linked:
         return
     if station_id is not None and actor.may_work_station(station_id):
         return

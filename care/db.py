@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 from sqlalchemy import event
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-SessionFactory = async_sessionmaker[AsyncSession]
+from care.sqlite_inline import InlineConnection, connector
+
+READERS = 4
+"""SQLite connections that only read, beside the one that writes."""
 
 
 def is_sqlite(engine: AsyncEngine) -> bool:
@@ -20,31 +27,88 @@ def make_engine(url: str, *, pool_size: int = 20, schema: str | None = None) -> 
     reports as "database is locked"). Within one process SQLite gets a single pooled connection:
     sessions wait their turn in the pool's queue, first come first served, instead of in SQLite's
     busy handler, which sleeps in growing steps and gave seconds-long tails under load (see
-    ``make bench``); other processes (a CLI command beside ``serve``) still meet the busy timeout.
+    ``make bench``); a lock held by another process (a CLI command beside ``serve``) is waited for
+    up to 30 s. Statements run on the event loop's thread (``care.sqlite_inline``). Sessions that
+    only read get connections of their own (``Sessions.reading``).
     ``schema`` sets PostgreSQL's search path (tests use one each).
     """
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30}, pool_size=1, max_overflow=0,
+        engine = create_async_engine(url, async_creator=_sqlite_connector(url), pool_size=1, max_overflow=0,
                                      pool_timeout=60)
-
-        @event.listens_for(engine.sync_engine, "connect")
-        def _on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
-            dbapi_connection.isolation_level = None
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA busy_timeout=30000")
-            cursor.close()
-
-        @event.listens_for(engine.sync_engine, "begin")
-        def _on_begin(conn):  # type: ignore[no-untyped-def]
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-
+        _configure_sqlite(engine, begin="BEGIN IMMEDIATE")
         return engine
     connect_args = {"server_settings": {"search_path": schema}} if schema else {}
     return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800,
                                connect_args=connect_args)
 
 
-def session_factory(engine: AsyncEngine) -> SessionFactory:
-    return async_sessionmaker(engine, expire_on_commit=False)
+def _sqlite_connector(url: str | URL) -> Callable[[], Awaitable[InlineConnection]]:
+    return connector(make_url(url).database or ":memory:")
+
+
+def _configure_sqlite(engine: AsyncEngine, *, begin: str, read_only: bool = False) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        if read_only:
+            cursor.execute("PRAGMA query_only=ON")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn):  # type: ignore[no-untyped-def]
+        conn.exec_driver_sql(begin)
+
+
+def _reader_for(engine: AsyncEngine) -> AsyncEngine | None:
+    """A read-only engine beside a file SQLite engine; disposed with it. None where none is needed."""
+    database = engine.url.database or ""
+    if not is_sqlite(engine) or database in ("", ":memory:") or "mode=memory" in str(engine.url):
+        return None
+    reader = create_async_engine(engine.url, async_creator=_sqlite_connector(engine.url), pool_size=READERS,
+                                 max_overflow=0, pool_timeout=60)
+    # Deferred BEGIN: readers see one snapshot per session and never take the write lock (WAL).
+    _configure_sqlite(reader, begin="BEGIN", read_only=True)
+
+    @event.listens_for(engine.sync_engine, "engine_disposed")
+    def _dispose_reader(_engine):  # type: ignore[no-untyped-def]
+        reader.sync_engine.dispose()  # runs inside AsyncEngine.dispose()'s greenlet, so it may await
+
+    return reader
+
+
+class Sessions(async_sessionmaker[AsyncSession]):
+    """``sessions()`` for work that writes; ``sessions.reading()`` for work that only reads.
+
+    On SQLite the one writing connection is shared in turn, and a reading session uses a connection
+    of its own, so a turn that only reads never queues behind a placement (WAL lets readers run beside
+    the writer and see every commit made before they began). On PostgreSQL both are the same pool.
+    """
+
+    def __init__(self, engine: AsyncEngine, **kw: Any) -> None:
+        super().__init__(engine, expire_on_commit=False, **kw)
+        self.reader = _reader_for(engine)
+
+    def reading(self) -> AsyncSession:
+        return self(bind=self.reader) if self.reader is not None else self()
+
+
+SessionFactory = Sessions
+
+
+async def open_pool(engine: AsyncEngine) -> int:
+    """Open the pool's connections now, before callers need them; returns how many are open.
+
+    A new PostgreSQL connection costs several round trips (authentication, type codecs); opened
+    in the middle of a burst they added 50–100 ms to the turns that waited for them.
+    """
+    size = engine.pool.size()  # type: ignore[attr-defined]
+    connections = [await engine.connect() for _ in range(size)]
+    for connection in connections:
+        await connection.close()
+    return len(connections)
+
+
+def session_factory(engine: AsyncEngine) -> Sessions:
+    return Sessions(engine)

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from care import codes, lifecycle
-from care.access import Actor, ensure_may_act_for_elder, recipients_for_order
+from care.access import FAMILY, Actor, ensure_may_act_for_elder, judge_act_for_elder, recipients_for_order
 from care.catalog import HORIZON_DAYS, KINDS, VISIT_KINDS, Catalog, default_catalog, local_today
 from care.db import SessionFactory
 from care.errors import Busy, Duplicate, Full, IllegalTransition, Invalid, NotFound, TooLate
@@ -218,20 +218,20 @@ async def place_order(
     for as short a time as possible when many people book the same window.
     """
     catalog = catalog or default_catalog()
-    if req.idempotency_key is not None:
-        async with sessions() as session:
-            found = await _existing(session, req.idempotency_key)
-        if found is not None:
-            return Placed(found, created=False)
-    validate_request(req, catalog, now)
-    item = catalog.service_for(req.kind, req.visit_kind)
-    window = catalog.window(req.kind, req.window)
-    assert item is not None and window is not None
     try:
         async with sessions() as session, session.begin():
+            found = await _existing(session, req.idempotency_key)
+            if found is not None:
+                return Placed(found, created=False)
+            validate_request(req, catalog, now)
+            item = catalog.service_for(req.kind, req.visit_kind)
+            window = catalog.window(req.kind, req.window)
+            assert item is not None and window is not None
             facts = await _booking_facts(session, req, item.code)
             station_id = facts.station_id
-            await ensure_may_act_for_elder(session, actor, facts.elder_id, station_id=station_id)
+            family = [int(f) for f in (facts.family or "").split(",") if f]
+            judge_act_for_elder(actor, facts.elder_id, station_id,
+                                family_linked=actor.kind == FAMILY and actor.id in family)
             if facts.duplicate is not None:
                 raise _duplicate(facts.duplicate)
             slot_id = facts.slot_id or await _slot_for(session, station_id, req.kind, req.date, req.window)
@@ -252,14 +252,13 @@ async def place_order(
             )
             columns = {c.key: getattr(order, c.key) for c in Order.__table__.columns if c.key != "id"}
             order.id = (await session.execute(_INSERT_ORDER, columns)).scalar_one()
-            family = [int(f) for f in (facts.family or "").split(",") if f]
             recipients = [("station", station_id), ("elder", facts.elder_id), *(("family", f) for f in family)]
             await _record(session, order, actor, now, None, None, recipients)
             await _take_capacity(session, slot_id, req.quantity)
     except IntegrityError as error:
         # A concurrent retry with the same key won the race (return its order), or another channel
         # booked the same window a moment earlier (the unique index on open orders said no).
-        async with sessions() as session:
+        async with sessions.reading() as session:
             found = await _existing(session, req.idempotency_key)
         if found is None:
             raise _duplicate() from error

@@ -45,7 +45,7 @@ async def actor_station(request: web.Request, actor: Actor) -> int:
         return actor.station_id
     code = request.query.get("station")
     if actor.is_admin and code:
-        async with context_of(request).sessions() as session:
+        async with context_of(request).sessions.reading() as session:
             return (await station_by_code(session, code)).id
     raise Invalid("请用 station 参数指定服务站。", "name a station with ?station=code")
 
@@ -75,7 +75,7 @@ async def list_orders(request: web.Request) -> web.Response:
         raise Invalid("状态不对。", f"status must be one of {', '.join(lifecycle.STATUSES)}")
     kind = request.query.get("kind") or None
     first = date_query(request, "from") or local_today(context_of(request).clock())
-    async with context_of(request).sessions() as session:
+    async with context_of(request).sessions.reading() as session:
         orders = await station_queue(session, station_id, first, statuses=(status,) if status else None, kind=kind)
     return json_response([order_dict(o) for o in orders])
 
@@ -85,7 +85,7 @@ async def create_order(request: web.Request) -> web.Response:
     actor = await require_actor(request)
     body = await read_json(request, PlaceBody)
     ctx = context_of(request)
-    async with ctx.sessions() as session:
+    async with ctx.sessions.reading() as session:
         elder = await elder_by_phone(session, body.elder_phone)
     if elder is None:
         raise NotFound("找不到这位老人。", "elder not found")
@@ -100,7 +100,7 @@ async def create_order(request: web.Request) -> web.Response:
 
 async def _order(request: web.Request, actor: Actor) -> Order:
     code = request.match_info["code"]
-    async with context_of(request).sessions() as session:
+    async with context_of(request).sessions.reading() as session:
         if actor.is_admin:
             return await order_by_code(session, code)
         return await order_for_station(session, await actor_station(request, actor), code)
@@ -110,7 +110,7 @@ async def _order(request: web.Request, actor: Actor) -> Order:
 async def get_order(request: web.Request) -> web.Response:
     actor = await require_actor(request)
     order = await _order(request, actor)
-    async with context_of(request).sessions() as session:
+    async with context_of(request).sessions.reading() as session:
         events = await order_events(session, order.id)
     return json_response({**order_dict(order), "events": [event_dict(e) for e in events]})
 
@@ -134,7 +134,7 @@ async def meals(request: web.Request) -> web.Response:
     actor = await require_actor(request)
     station_id = await actor_station(request, actor)
     day = date_query(request) or local_today(context_of(request).clock())
-    async with context_of(request).sessions() as session:
+    async with context_of(request).sessions.reading() as session:
         station = await session.get(Station, station_id)
         lines = await meal_list(session, station_id, day)
     return json_response({"station": station.code if station else None, "date": day.isoformat(),

@@ -75,7 +75,7 @@ async def current_staff(request: web.Request) -> StaffSession | None:
     data = decode_signed(ctx.secret_key, request.cookies.get(COOKIE, ""), time.time())
     if data is None or "staff" not in data:
         return None
-    async with ctx.sessions() as session:
+    async with ctx.sessions.reading() as session:
         staff = await session.get(Staff, data["staff"])
     if staff is None or not staff.active or data.get("mark") != credential_mark(staff):
         return None
@@ -91,7 +91,7 @@ async def api_actor(request: web.Request) -> Actor | None:
     """A provider system's bearer token, or the staff session of the console."""
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer "):
-        async with context_of(request).sessions() as session:
+        async with context_of(request).sessions.reading() as session:
             station_id = await station_for_token(session, header.removeprefix("Bearer ").strip())
         return Actor(API, station_id, station_id=station_id) if station_id else None
     who = await current_staff(request)

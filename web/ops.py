@@ -43,18 +43,19 @@ async def metrics_middleware(request: web.Request, handler):  # type: ignore[no-
 
 @routes.get("/healthz")
 async def healthz(request: web.Request) -> web.Response:
+    ctx = context_of(request)
     try:
-        async with context_of(request).sessions() as session:
+        async with ctx.sessions.reading() as session:
             await session.execute(text("SELECT 1"))
     except Exception as exc:  # the database being down is exactly what this endpoint reports
         return web.json_response({"status": "error", "database": type(exc).__name__}, status=503)
-    return web.json_response({"status": "ok", "database": "ok"})
+    return web.json_response({"status": "ok", "database": "ok", "models": "ready" if ctx.models_ready else "loading"})
 
 
 @routes.get("/metrics")
 async def metrics(request: web.Request) -> web.Response:
     registry = request.app[METRICS]
-    async with context_of(request).sessions() as session:
+    async with context_of(request).sessions.reading() as session:
         by_status = (await session.execute(select(Order.status, func.count(Order.id)).group_by(Order.status))).all()
         pending = (await session.execute(select(func.count(Outbox.id)).where(
             Outbox.delivered_at.is_(None), Outbox.dead.is_(False)))).scalar()

@@ -40,7 +40,7 @@ def _visible_station(actor: Actor) -> int | None:
 async def _station_filter(request: web.Request, actor: Actor) -> tuple[int | None, Station | None]:
     station_id = _visible_station(actor)
     code = request.query.get("station")
-    async with context_of(request).sessions() as session:
+    async with context_of(request).sessions.reading() as session:
         if station_id is None and code:
             station = await station_by_code(session, code)
             return station.id, station
@@ -68,7 +68,7 @@ async def _names(request: web.Request, rows: list[Outbox]) -> dict[tuple[str, in
             wanted.setdefault(row.recipient_type, set()).add(row.recipient_id)
     names: dict[tuple[str, int], str] = {}
     tables = {"station": Station, "elder": Elder, "family": FamilyMember}
-    async with context_of(request).sessions() as session:
+    async with context_of(request).sessions.reading() as session:
         for kind, ids in wanted.items():
             table = tables.get(kind)
             if table is None:
@@ -79,7 +79,7 @@ async def _names(request: web.Request, rows: list[Outbox]) -> dict[tuple[str, in
 
 
 async def _letters(request: web.Request, station_id: int | None) -> list[dict[str, Any]]:
-    async with context_of(request).sessions() as session:
+    async with context_of(request).sessions.reading() as session:
         rows = await dead_letters(session, station_id)
     names = await _names(request, rows)
     letters = _describe(rows)

@@ -92,7 +92,7 @@ async def require_staff(request: web.Request) -> StaffSession:
 
 async def station_in_view(request: web.Request, who: StaffSession) -> tuple[Station | None, list[Station]]:
     """Staff see their own station; an admin picks one (``?station=code``) from all."""
-    async with context_of(request).sessions() as session:
+    async with context_of(request).sessions.reading() as session:
         if who.staff.role != "admin":
             return await session.get(Station, who.staff.station_id), []
         stations = list((await session.execute(select(Station).order_by(Station.id))).scalars().all())
@@ -131,7 +131,7 @@ async def login(request: web.Request) -> web.Response:
     now = time.monotonic()
     if limiter.exceeded(keys, now):
         raise web.HTTPTooManyRequests(text="登录失败次数太多，请5分钟后再试。", headers={"Retry-After": "300"})
-    async with ctx.sessions() as session:
+    async with ctx.sessions.reading() as session:
         staff = await authenticate_staff(session, username, password)
     if staff is None:
         limiter.record(keys, now)
@@ -168,7 +168,7 @@ async def queue_orders(request: web.Request, station: Station | None, filters: d
     status = filters["status"]
     statuses = lifecycle.OPEN_STATUSES if status == "open" else None if status == "all" else (status,)
     today = local_today(context_of(request).clock())
-    async with context_of(request).sessions() as session:
+    async with context_of(request).sessions.reading() as session:
         return await station_queue(session, station.id, today, statuses=statuses, kind=filters["kind"] or None)
 
 
@@ -181,7 +181,7 @@ async def queue_page(request: web.Request) -> web.Response:
     events = "/staff/events" + (f"?{urlencode({'station': station.code})}" if stations and station else "")
     done = request.query.get("done")
     notice = f"订单 {request.query.get('order', '')} {DONE_NOTICES[done]}。" if done in DONE_NOTICES else None
-    async with context_of(request).sessions() as session:
+    async with context_of(request).sessions.reading() as session:
         handoffs = await open_handoffs(session, station.id if station else None,
                                        unassigned=who.staff.role == "admin")
     return render(request, "queue.html", who=who, station=station, stations=stations, filters=filters,
@@ -212,7 +212,7 @@ async def queue_fragment(request: web.Request) -> web.Response:
 
 
 async def staff_order(request: web.Request, who: StaffSession, code: str) -> Order:
-    async with context_of(request).sessions() as session:
+    async with context_of(request).sessions.reading() as session:
         if who.staff.role == "admin":
             return await order_by_code(session, code)
         return await order_for_station(session, who.staff.station_id or 0, code)
@@ -222,7 +222,7 @@ async def staff_order(request: web.Request, who: StaffSession, code: str) -> Ord
 async def order_page(request: web.Request) -> web.Response:
     who = await require_staff(request)
     order = await staff_order(request, who, request.match_info["code"])
-    async with context_of(request).sessions() as session:
+    async with context_of(request).sessions.reading() as session:
         events = await order_events(session, order.id)
     done = request.query.get("done")
     notice = f"{DONE_NOTICES[done]}。" if done in DONE_NOTICES else None
@@ -260,7 +260,7 @@ async def order_stream(request: web.Request) -> web.StreamResponse:
                                            "X-Accel-Buffering": "no"})
     await response.prepare(request)
     unassigned = who.staff.role == "admin"
-    async with ctx.sessions() as session:
+    async with ctx.sessions.reading() as session:
         last = await latest_event_id(session, station.id)
         tickets = {t.id for t in await open_handoffs(session, station.id, unassigned=unassigned)}
     await response.write(b"retry: 3000\n: connected\n\n")
@@ -268,7 +268,7 @@ async def order_stream(request: web.Request) -> web.StreamResponse:
     while True:
         started = time.monotonic()
         await ctx.bus.wait(station.id, ctx.poll_seconds)
-        async with ctx.sessions() as session:
+        async with ctx.sessions.reading() as session:
             events = await events_since(session, station.id, last)
             now_open = {t.id for t in await open_handoffs(session, station.id, unassigned=unassigned)}
         for event in events:
@@ -293,7 +293,7 @@ async def meal_lines(request: web.Request) -> tuple[StaffSession, Station | None
     day = requested_day(request)
     if station is None:
         return who, None, day, []
-    async with context_of(request).sessions() as session:
+    async with context_of(request).sessions.reading() as session:
         return who, station, day, await meal_list(session, station.id, day)
 
 

@@ -133,7 +133,7 @@ async def _choose_elder(ctx: TurnContext, data: dict[str, Any]) -> bool:
     if user.kind == ELDER:
         data["elder_id"], data["elder_name"] = user.id, user.name
         return True
-    async with ctx.deps.sessions() as session:
+    async with ctx.deps.sessions.reading() as session:
         linked = await people.linked_elders(session, user.id or 0)
     if not linked:
         ctx.say(P.NO_LINKED_ELDER)
@@ -182,7 +182,7 @@ async def ask_next(ctx: TurnContext) -> None:
         data.pop("quantity", None)
         return _ask(ctx, "quantity", P.QUANTITY_OUT_OF_RANGE.format(most=item.max_quantity),
                     QUANTITIES[: item.max_quantity], speak=P.HOW_MANY_KEYS)
-    async with ctx.deps.sessions() as session:
+    async with ctx.deps.sessions.reading() as session:
         elder = await session.get(Elder, data["elder_id"])
     assert elder is not None
     if data["kind"] == "meal" and not data.get("diet") and elder.diet:

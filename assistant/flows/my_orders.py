@@ -24,7 +24,7 @@ async def _my_orders(ctx: TurnContext) -> list[Order]:
     if user.kind == ANONYMOUS:
         ctx.say(P.NEED_REGISTRATION)
         return []
-    async with ctx.deps.sessions() as session:
+    async with ctx.deps.sessions.reading() as session:
         elder_ids = [user.id] if user.kind == ELDER else await linked_elder_ids(session, user.id or 0)
         orders = await orders_of_elders(session, [i for i in elder_ids if i is not None], first=ctx.today,
                                         open_only=True)
@@ -136,7 +136,7 @@ async def resume(ctx: TurnContext) -> bool:
         key = ctx.key(options) or ctx.key(tuple((str(i + 1), str(i + 1)) for i in range(len(data["codes"]))))
         if key is None:
             return False
-        async with ctx.deps.sessions() as session:
+        async with ctx.deps.sessions.reading() as session:
             order = await session.get(Order, _order_id(data["codes"][int(key) - 1]))
         assert order is not None
         await _picked(ctx, data, order)
@@ -144,7 +144,7 @@ async def resume(ctx: TurnContext) -> bool:
     if flow["awaiting"] == "change":
         if not _changes(ctx, data):
             return False
-        async with ctx.deps.sessions() as session:
+        async with ctx.deps.sessions.reading() as session:
             order = await session.get(Order, _order_id(data["code"]))
         assert order is not None
         _confirm_change(ctx, data, order)
@@ -184,7 +184,7 @@ async def _do_modify(ctx: TurnContext, data: dict[str, Any]) -> None:
     except CareError as error:
         ctx.say(error.message_zh)
         return
-    async with ctx.deps.sessions() as session:
+    async with ctx.deps.sessions.reading() as session:
         fresh = await session.get(Order, order.id)
     assert fresh is not None
     ctx.say(P.MODIFIED.format(what=_what(fresh, ctx.today, False)) + P.ANYTHING_ELSE, order=order_summary(fresh))

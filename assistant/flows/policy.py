@@ -37,7 +37,7 @@ async def _region_of(ctx: TurnContext, elder_id: int | None) -> str | None:
         return region
     if elder_id is None:
         return None
-    async with ctx.deps.sessions() as session:
+    async with ctx.deps.sessions.reading() as session:
         elder = await session.get(Elder, elder_id)
         if elder is None:
             return None
@@ -48,7 +48,7 @@ async def _region_of(ctx: TurnContext, elder_id: int | None) -> str | None:
 async def _subject_elder(ctx: TurnContext) -> Elder | None:
     """The elder a question is about: the caller, or the linked elder the relation (or only link) names."""
     user = ctx.turn.user
-    async with ctx.deps.sessions() as session:
+    async with ctx.deps.sessions.reading() as session:
         if user.kind == ELDER:
             return await session.get(Elder, user.id)
         if user.kind == FAMILY:

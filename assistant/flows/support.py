@@ -33,7 +33,7 @@ async def party(ctx: TurnContext) -> Party:
     base = ctx.party
     if base.family_id is None:
         return base
-    async with ctx.deps.sessions() as session:
+    async with ctx.deps.sessions.reading() as session:
         elder = people.named_elder(await people.linked_elders(session, base.family_id), ctx.entity("relation"))
     return replace(base, elder_id=elder.id) if elder is not None else base
 

@@ -39,7 +39,7 @@ async def _check(callback: CallbackQuery, code: str, person: Person | None, sess
         await callback.answer(texts.NOT_STAFF, show_alert=True)
         return None
     try:
-        async with sessions() as session:
+        async with sessions.reading() as session:
             order = await order_by_code(session, code)
     except CareError as error:
         await callback.answer(error.message_zh, show_alert=True)
@@ -80,7 +80,7 @@ async def accept(callback: CallbackQuery, callback_data: OrderActionCallback, bo
 
 async def _outcome(sessions: SessionFactory, order_id: int, status: str) -> str:
     """'✅ 已接单（陈晓燕）': the order's status and who set it, from its latest event."""
-    async with sessions() as session:
+    async with sessions.reading() as session:
         actor = (await session.execute(
             select(OrderEvent.actor).where(OrderEvent.order_id == order_id, OrderEvent.to_status == status)
             .order_by(OrderEvent.id.desc()).limit(1))).scalar()
