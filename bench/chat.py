@@ -64,31 +64,33 @@ async def _link_codes(url: str) -> list[str]:
     return codes
 
 
-async def _conversation(base: str, index: int, code: str, latencies: list[float], errors: list[str]) -> None:
+async def _conversation(base: str, index: int, code: str, latencies: list[tuple[float, str]],
+                        errors: list[str]) -> None:
     await asyncio.sleep(THINK_SECONDS * index / CLIENTS)  # people do not all start in the same millisecond
     # unsafe=True: keep the session cookie of a server addressed by IP, as a browser does.
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as client:
         meal = ("中午", "晚上")[index % 2]  # the demo station cooks 40 lunches and 30 dinners a day
-        turns = [(f"绑定 {code}", "绑定好了")] + [(t.format(day=day, meal=meal), e) for day in DAYS
-                                                  for t, e in zip(SCRIPT, EXPECTED, strict=True)]
-        for message, expected in turns:
+        turns = [(f"绑定 {code}", "绑定好了", "绑定")] + [
+            (t.format(day=day, meal=meal), e, t.format(day="", meal="")) for day in DAYS
+            for t, e in zip(SCRIPT, EXPECTED, strict=True)]
+        for message, expected, kind in turns:
             await asyncio.sleep(THINK_SECONDS)
             started = time.perf_counter()
             async with client.post(f"{base}/api/chat", json={"message": message}) as response:
                 body = await response.json()
-            latencies.append(time.perf_counter() - started)
+            latencies.append((time.perf_counter() - started, kind))
             said = "".join(r["text"] for r in body.get("replies", []))
             if response.status != 200 or expected not in said:
                 errors.append(f"{response.status} {message} → {said[:40]}")
 
 
-async def _wait_healthy(base: str, seconds: float = 60) -> None:
+async def _wait_ready(base: str, seconds: float = 120) -> None:
     deadline = time.monotonic() + seconds
     async with aiohttp.ClientSession() as client:
         while time.monotonic() < deadline:
             try:
                 async with client.get(f"{base}/healthz") as response:
-                    if response.status == 200:
+                    if response.status == 200 and (await response.json()).get("models") == "ready":
                         return
             except aiohttp.ClientError:
                 pass
@@ -106,11 +108,11 @@ async def _run(label: str, url: str, data_dir: Path) -> dict[str, object]:
                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
-        await _wait_healthy(base)
+        await _wait_ready(base)
         # Warm the models (NLU, knowledge base) before measuring.
         async with aiohttp.ClientSession() as client:
             await client.post(f"{base}/api/chat", json={"message": "高龄津贴怎么领"})
-        latencies: list[float] = []
+        latencies: list[tuple[float, str]] = []
         errors: list[str] = []
         started = time.perf_counter()
         await asyncio.gather(*(_conversation(base, i, code, latencies, errors) for i, code in enumerate(codes)))
@@ -120,9 +122,16 @@ async def _run(label: str, url: str, data_dir: Path) -> dict[str, object]:
     finally:
         server.terminate()
         server.wait(timeout=20)
-    latencies.sort()
     return {"db": label, "turns": len(latencies), "errors": len(errors), "per_s": len(latencies) / wall,
-            "p50": statistics.median(latencies) * 1000, "p99": latencies[int(len(latencies) * 0.99) - 1] * 1000}
+            **_percentiles([seconds for seconds, _ in latencies]),
+            "by_kind": {kind: _percentiles([s for s, k in latencies if k == kind])
+                        for kind in dict.fromkeys(k for _, k in latencies)}}
+
+
+def _percentiles(seconds: list[float]) -> dict[str, float]:
+    ordered = sorted(seconds)
+    return {"p50": statistics.median(ordered) * 1000, "p99": ordered[max(int(len(ordered) * 0.99) - 1, 0)] * 1000,
+            "max": ordered[-1] * 1000}
 
 
 async def _main() -> None:
@@ -140,6 +149,10 @@ async def _main() -> None:
     for r in rows:
         print(f"| {r['db']} | {CLIENTS} | {r['turns']} | {r['errors']} | {r['per_s']:.0f} | {r['p50']:.1f} | "
               f"{r['p99']:.1f} |")
+    print("\nBy turn (p50 / p99 / max ms):")
+    for r in rows:
+        print(f"- {r['db']}: " + "; ".join(f"{kind} {v['p50']:.0f}/{v['p99']:.0f}/{v['max']:.0f}"
+                                         for kind, v in r["by_kind"].items()))
     print(f"\n{CLIENTS} concurrent conversations, {THINK_SECONDS:g} s between a reply and the next turn. "
           "Target: p50 ≤ 20 ms and p99 ≤ 100 ms per turn.")
 

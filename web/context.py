@@ -57,6 +57,8 @@ class AppContext:
     """Gives the loaded NLU model (trained or read from cache on first call)."""
     knowledge: Callable[[], KnowledgeBase] = KnowledgeBase.load
     """Gives the loaded knowledge base (built on first call)."""
+    models_ready: bool = False
+    """Set once ``serve`` has loaded both models (``/healthz`` says "loading" until then)."""
     extras: dict[str, Any] = field(default_factory=dict)
 
 
