@@ -43,7 +43,10 @@ def make_engine(url: str, *, pool_size: int = 20, schema: str | None = None) -> 
 
 
 def _sqlite_connector(url: str | URL) -> Callable[[], Awaitable[InlineConnection]]:
-    return connector(make_url(url).database or ":memory:")
+    parsed = make_url(url)
+    if parsed.query:
+        raise ValueError(f"SQLite URL options are not supported: {dict(parsed.query)} (give a plain file path)")
+    return connector(parsed.database or ":memory:")
 
 
 def _configure_sqlite(engine: AsyncEngine, *, begin: str, read_only: bool = False) -> None:

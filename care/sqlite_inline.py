@@ -25,8 +25,8 @@ FIRST_WAIT, LONGEST_WAIT = 0.001, 0.05
 
 
 def _is_busy(error: sqlite3.OperationalError) -> bool:
-    message = str(error).lower()
-    return "locked" in message or "busy" in message
+    """SQLITE_BUSY: another connection holds the lock (not SQLITE_LOCKED, which waiting never clears)."""
+    return getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_BUSY
 
 
 class InlineCursor:
@@ -61,7 +61,9 @@ class InlineCursor:
 
     async def executemany(self, sql: str, parameters: Iterable[Any]) -> InlineCursor:
         rows = list(parameters)  # a retry must see every row again
-        await self._connection.when_free(self._cursor.executemany, sql, rows)
+        # Outside a transaction each row commits alone: after a busy row, the ones before it stay.
+        retry = self._connection.raw is not None and self._connection.raw.in_transaction
+        await self._connection.when_free(self._cursor.executemany, sql, rows, retry=retry)
         return self
 
     async def fetchone(self) -> Any:
@@ -93,19 +95,25 @@ class InlineConnection:
     def isolation_level(self) -> str | None:
         return self.raw.isolation_level if self.raw else None
 
+    @property
+    def _conn(self) -> sqlite3.Connection:
+        """What the dialect's isolation-level setter reaches for: not supported here."""
+        raise NotImplementedError("SQLite isolation levels are not set per connection here: transactions are "
+                                  "begun explicitly (BEGIN IMMEDIATE to write, BEGIN to read; see care/db.py)")
+
     def cursor(self) -> InlineCursor:
         if self.raw is None:
             raise ValueError("no active connection")
         return InlineCursor(self)
 
-    async def when_free(self, call: Callable[..., Any], *args: Any) -> Any:
+    async def when_free(self, call: Callable[..., Any], *args: Any, retry: bool = True) -> Any:
         """Run ``call`` now; while another process holds the lock, retry after growing sleeps."""
         deadline, wait = None, FIRST_WAIT
         while True:
             try:
                 return call(*args)
             except sqlite3.OperationalError as error:
-                if not _is_busy(error):
+                if not retry or not _is_busy(error):
                     raise
                 now = time.monotonic()
                 deadline = deadline or now + self.busy_timeout

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from assistant import Assistant, Turn, UserRef
 from assistant.types import ANONYMOUS, FAMILY
+from care.models import FamilyMember
 from web.auth import CHAT_LIMIT, NEW_CHAT_LIMIT, decode_signed, encode_signed
 from web.context import context_of
 from web.errors import json_response, read_json
@@ -32,11 +33,17 @@ def _session(request: web.Request) -> dict:
     return data if data and "sid" in data else {"sid": secrets.token_urlsafe(16)}
 
 
-def _user(session: dict) -> UserRef:
-    """Who this browser is: the family member it linked as (kept in the signed cookie), or anonymous."""
+async def _user(request: web.Request, session: dict) -> UserRef:
+    """Who this browser is: the family member it linked as (still on record), or anonymous."""
     key = f"web:{session['sid']}"
     family_id = session.get("family")
-    return UserRef(FAMILY, family_id, None, key) if family_id else UserRef(ANONYMOUS, None, None, key)
+    if family_id:
+        async with context_of(request).sessions.reading() as db:
+            member = await db.get(FamilyMember, family_id)
+        if member is not None:
+            return UserRef(FAMILY, member.id, member.name, key)
+        session.pop("family")  # gone from the records (a reset database): anonymous from now on
+    return UserRef(ANONYMOUS, None, None, key)
 
 
 @routes.get("/")
@@ -55,7 +62,7 @@ async def chat(request: web.Request) -> web.Response:
     limit.record(keys, time.monotonic())
     body = await read_json(request, ChatBody)
     ctx = context_of(request)
-    user = _user(session)
+    user = await _user(request, session)
     turn = Turn(channel="web", user=user, at=ctx.clock(), text=body.message or None, dtmf=body.option)
     replies = await request.app[ASSISTANT].handle(turn)
     for reply in replies:

@@ -108,3 +108,24 @@ async def test_a_failed_transaction_leaves_nothing_and_the_connection_usable(sql
         await session.execute(text("INSERT INTO notes VALUES ('whole')"))
     async with sessions.reading() as session:
         assert (await session.execute(text("SELECT body FROM notes"))).scalars().all() == ["whole"]
+
+
+async def test_a_table_locked_within_this_connection_fails_at_once_instead_of_waiting(sqlite_db) -> None:
+    """SQLITE_LOCKED is not another process's lock: waiting would never clear it."""
+    _path, sessions = sqlite_db
+    async with sessions() as session, session.begin():
+        await session.execute(text("INSERT INTO notes VALUES ('a'), ('b')"))
+    started = time.monotonic()
+    with pytest.raises(OperationalError, match="locked"):
+        async with sessions() as session, session.begin():
+            connection = await session.connection()
+            raw = (await connection.get_raw_connection()).driver_connection.raw
+            reading = raw.execute("SELECT body FROM notes")
+            reading.fetchone()  # a statement still stepping over the table …
+            await session.execute(text("DROP TABLE notes"))  # … which this one may not drop meanwhile
+    assert time.monotonic() - started < 1
+
+
+def test_options_in_a_sqlite_url_are_refused_rather_than_ignored(tmp_path) -> None:
+    with pytest.raises(ValueError, match="not supported"):
+        session_factory(make_engine(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}?mode=ro"))

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from care import people
 from tests.conftest import NOW
+from web.auth import encode_signed
 
 pytestmark = pytest.mark.parametrize("db", ["sqlite"], indirect=True)
 
@@ -87,3 +90,12 @@ async def test_a_flood_of_new_conversations_from_one_address_is_slowed_down(clie
         client.session.cookie_jar.clear()
         statuses.append((await client.post("/api/chat", json={"message": "你好"})).status)
     assert statuses == [200] * 60 + [429]
+
+
+async def test_a_browser_linked_to_someone_no_longer_on_record_is_anonymous_again(client) -> None:
+    """A database reset leaves old cookies naming members that are gone: never a crash or their power."""
+    forged = encode_signed(b"test-secret", {"sid": "old-browser", "family": 99_999}, 3600, time.time())
+    client.session.cookie_jar.update_cookies({"eldercare_chat": forged})
+    for message, option in (("救命，我摔倒了", None), ("", "0"), ("我要订餐", None)):
+        answer = await say(client, message, option)
+        assert answer["user"]["kind"] == "anonymous" and answer["replies"]
