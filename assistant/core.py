@@ -8,7 +8,7 @@ new flow → save the state.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, replace
 
 import nlu
@@ -40,14 +40,34 @@ class Assistant:
         self.deps = Deps(sessions, Loaded(nlu_model), Loaded(knowledge), catalog or default_catalog())
 
     async def handle(self, turn: Turn) -> list[Reply]:
+        async def respond(ctx: TurnContext) -> None:
+            keypad_intent = _keypad_intent(ctx.state, turn)
+            await self._understand(ctx)
+            await self._respond(ctx)
+            if keypad_intent:
+                ctx.replies[:] = [replace(r, intent=keypad_intent) for r in ctx.replies]
+
+        return await self._turn(turn, respond)
+
+    async def greet(self, turn: Turn) -> list[Reply]:
+        """The first words of a call: a greeting and the menu, or, for a caller who was cut off in the
+        middle of something (less than 30 minutes ago), the question they were last asked."""
+
+        async def respond(ctx: TurnContext) -> None:
+            if ctx.flow is not None and ctx.state.get("last"):
+                ctx.say(P.WELCOME_BACK)
+                _replay(ctx, only_last=True)
+                return
+            _greeting(ctx)
+
+        return await self._turn(turn, respond)
+
+    async def _turn(self, turn: Turn, respond: Callable[[TurnContext], Awaitable[None]]) -> list[Reply]:
+        """Load the person's state, let ``respond`` fill the replies, remember them and save the state."""
         async with self.deps.sessions.reading() as session:
             state = await dialogue.load(session, turn.channel, turn.user.key, turn.at)
         ctx = TurnContext(turn, self.deps, state)
-        keypad_intent = _keypad_intent(state, turn)
-        await self._understand(ctx)
-        await self._respond(ctx)
-        if keypad_intent:
-            ctx.replies[:] = [replace(r, intent=keypad_intent) for r in ctx.replies]
+        await respond(ctx)
         if ctx.replies and ctx.intent != "repeat":
             state["last"] = [_stored(r) for r in ctx.replies]
         async with self.deps.sessions() as session, session.begin():
@@ -125,8 +145,7 @@ class Assistant:
             elif intent == "deny":
                 ctx.say(P.NOTHING_MORE, action="hangup" if ctx.turn.channel == "phone" else None)
             elif intent == "greet":
-                name = ctx.turn.user.name
-                ctx.say(P.GREETING_NAMED.format(name=name) if name else P.GREETING, P.MAIN_MENU)
+                _greeting(ctx)
             elif intent == "ask_menu":
                 ctx.start("question", awaiting="text")
                 ctx.say(P.ASK_YOUR_QUESTION)
@@ -186,6 +205,11 @@ def _keypad_intent(state: dict, turn: Turn) -> str | None:
     if flow.get("awaiting") == "confirm" or flow.get("name") == "emergency":
         return {"1": "affirm", "2": "deny"}.get(turn.dtmf, "inform")
     return "inform"
+
+
+def _greeting(ctx: TurnContext) -> None:
+    name = ctx.turn.user.name
+    ctx.say(P.GREETING_NAMED.format(name=name) if name else P.GREETING, P.MAIN_MENU)
 
 
 def _fallback(ctx: TurnContext) -> None:

@@ -9,7 +9,9 @@ import logging
 import os
 import secrets
 import signal
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from aiohttp import web
 from sqlalchemy import select
@@ -26,6 +28,11 @@ from eldercare.settings import Settings
 from integrations.outbox import Deliverer, OutboxWorker, TelegramDeliverer
 from integrations.webhooks import WebhookDeliverer, parse_webhooks
 from knowledge import KnowledgeBase
+from voice.asr import VoskRecognizer, find_model
+from voice.call import Line, start_server
+from voice.http import mount as mount_voice
+from voice.registry import CallRegistry
+from voice.tts import EspeakSynthesizer
 from web import chat
 from web import outbox as outbox_pages
 from web.app import create_app
@@ -71,6 +78,28 @@ async def _warm_models(context: AppContext) -> None:
     context.models_ready = True
 
 
+@dataclass
+class PhoneLine:
+    line: Line
+    server: asyncio.Server
+    model: Path | None
+    """The vosk model recognising speech; None: keypad only."""
+
+
+async def _open_phone_line(settings: Settings, line: Line) -> PhoneLine:
+    """Listen for Asterisk's AudioSocket on ``settings.audiosocket`` (HOST:PORT), with speech
+    recognition when a vosk model is found (loading one takes a second or two and ~0.5 GB)."""
+    host, _, port = (settings.audiosocket or "").rpartition(":")
+    if not host or not port.isdigit():
+        raise SystemExit(f"ELDERCARE_AUDIOSOCKET 应该是 HOST:PORT，现在是 {settings.audiosocket!r}")
+    model = find_model(settings.vosk_model, settings.data_dir)
+    if model is not None:
+        line.recognizer = await asyncio.to_thread(VoskRecognizer, model)
+    else:
+        log.warning("no vosk model found (ELDERCARE_VOSK_MODEL or %s/vosk-model-*): keypad only", settings.data_dir)
+    return PhoneLine(line, await start_server(line, host.strip("[]"), int(port)), model)
+
+
 async def _demo_logins(context: AppContext) -> list[tuple[str, str, str]]:
     wanted = {s["username"]: s for s in demo_data()["staff"]}
     async with context.sessions() as session:
@@ -94,11 +123,15 @@ async def serve(settings: Settings, host: str, port: int) -> None:
                                   webhook_url=settings.telegram_webhook_url,
                                   secret=settings.telegram_webhook_secret, redis_url=settings.redis_url)
         deliverers.append(TelegramDeliverer(send=TelegramSender(telegram), render=notice))
+    calls = CallRegistry()
+    mount_voice(app, calls, settings.voice_token)
     worker = OutboxWorker(sessions, deliverers)
     context.extras[outbox_pages.WORKER] = worker
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
+    phone = await _open_phone_line(settings, Line(app[chat.ASSISTANT], EspeakSynthesizer(), None, sessions, calls,
+                                                  clock=context.clock)) if settings.audiosocket else None
     stop = asyncio.Event()
     tasks = [asyncio.create_task(_daily_slots(context)), asyncio.create_task(worker.run_forever(stop, interval=5))]
     print(f"养老服务助手已启动  {datetime.now(TZ):%Y-%m-%d %H:%M}", flush=True)
@@ -110,8 +143,9 @@ async def serve(settings: Settings, host: str, port: int) -> None:
     if settings.telegram_token:
         mode = f"webhook {settings.telegram_webhook_url}" if settings.telegram_webhook_url else "长轮询"
         print(f"  Telegram 机器人已连接（{mode}）", flush=True)
-    if settings.audiosocket:
-        print("  注意：这个版本还没有电话接入 (AudioSocket)，已忽略该设置。", flush=True)
+    if phone is not None:
+        print(f"  电话接入 AudioSocket {settings.audiosocket}  语音识别："
+              f"{phone.model or '没有找到模型，只能按键（见 README：电话接入）'}", flush=True)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
@@ -122,6 +156,8 @@ async def serve(settings: Settings, host: str, port: int) -> None:
     finally:
         for task in tasks:
             task.cancel()
+        if phone is not None:
+            phone.server.close()
         await runner.cleanup()
         await webhooks.close()
         await engine.dispose()

@@ -30,6 +30,11 @@ class Settings(BaseSettings):
     telegram_webhook_url: str | None = None
     telegram_webhook_secret: str | None = None
     audiosocket: str | None = None
+    """HOST:PORT where Asterisk's AudioSocket connects calls (phone line off when unset)."""
+    vosk_model: Path | None = None
+    """A vosk model directory (deployment: vosk-model-small-cn-0.22); else looked for in ``data_dir``."""
+    voice_token: str | None = None
+    """Bearer token the PBX sends to ``/voice/calls``; when unset only this machine may call it."""
     nlu_backend: str = "builtin"
     rasa_url: str | None = None
     webhooks: str | None = None

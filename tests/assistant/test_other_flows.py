@@ -7,7 +7,9 @@ import re
 import pytest
 from sqlalchemy import select
 
+from assistant import Turn, identify
 from care.models import Complaint, Handoff, Order, Outbox
+from tests.conftest import NOW
 
 pytestmark = pytest.mark.parametrize("db", ["sqlite"], indirect=True)
 
@@ -197,3 +199,18 @@ async def test_facts_said_with_a_no_are_not_taken_as_yes(talk) -> None:
     await stranger.say("我能不能申请连云港的政府购买居家养老服务")
     answers = [await stranger.say("83岁"), await stranger.say("没有低保，不是独居")]
     assert "享受低保" not in answers[-1] and "您独居" not in answers[-1]
+
+
+async def test_a_call_opens_with_a_greeting_or_where_the_caller_was_cut_off(talk) -> None:
+    elder = talk("13800000001", channel="phone")
+    async with elder.db.sessions() as session:
+        user = await identify(session, "phone", phone="13800000001")
+    [hello] = await elder.assistant.greet(Turn(channel="phone", user=user, at=NOW))
+    assert hello.text.startswith("王秀英您好") and [o.key for o in hello.options][:2] == ["1", "2"]
+    assert "订餐请按一" in hello.speak
+    await elder.press("1")
+    await elder.press("2")  # meal, tomorrow … and the line drops
+    again = await elder.assistant.greet(Turn(channel="phone", user=user, at=NOW))
+    said = "".join(r.text for r in again)
+    assert said.startswith("您好，刚才的事还没办完") and "午餐还是晚餐" in said
+    assert "订好了" in await elder.press("1") + await elder.press("1") + await elder.press("1")
