@@ -26,7 +26,7 @@ from care.catalog import TZ
 from care.db import SessionFactory
 from voice import phrases as P
 from voice.asr import RecognitionStream, Recognizer
-from voice.audiosocket import SAMPLE_RATE, Kind, audio_frames, encode, read_frame
+from voice.audiosocket import FRAME_BYTES, SAMPLE_RATE, Kind, audio_frames, encode, read_frame
 from voice.registry import CallRegistry
 from voice.tts import Synthesizer
 from voice.vad import Endpointer
@@ -71,7 +71,12 @@ class Line:
 class Event:
     kind: str  # digit | speech | hangup
     digit: str = ""
-    pcm: bytes = b""
+    text: str = ""
+    """What was recognised of an utterance ('' when nothing was, or there is no recognizer)."""
+
+
+FEED_FRAMES = 10
+"""An utterance goes to the recognizer every 200 ms while it is spoken, so little is left at its end."""
 
 
 class Speaker:
@@ -123,22 +128,23 @@ class Call:
         self.speaker = Speaker(writer, line.timing.frame_seconds)
         self.events: asyncio.Queue[Event] = asyncio.Queue()
         self.endpointer = line.endpointer()
-        self._stream: asyncio.Task[RecognitionStream] | None = None
+        self._audio: asyncio.Queue[bytes | None] = asyncio.Queue()
+        """Pieces of the utterance being spoken, for the recognizer; None closes one."""
+        self._fed = 0
+        """Frames of the utterance in progress already queued for the recognizer."""
+        self._greeted = asyncio.Event()
 
     async def run(self) -> str:
         """Hold the conversation until either side hangs up; returns ``hangup`` or ``transfer``."""
         user = await self._identify()
-        if self.line.recognizer is not None:  # creating and warming a recognizer takes a moment
-            self._stream = asyncio.create_task(asyncio.to_thread(self.line.recognizer.stream))
-        listener = asyncio.create_task(self._listen())
+        workers = [asyncio.create_task(self._listen()), asyncio.create_task(self._recognize())]
         outcome = "hangup"
         try:
             outcome = await self._converse(user)
         finally:
-            listener.cancel()
+            for worker in workers:
+                worker.cancel()
             self.speaker.stop()
-            if self._stream is not None:
-                self._stream.cancel()
             self.line.registry.finish(self.call_id, outcome, time.monotonic())
             with contextlib.suppress(ConnectionError):
                 self.writer.write(encode(Kind.HANGUP))
@@ -159,6 +165,7 @@ class Call:
         silences = 0
         while True:
             action = await self._say(replies)
+            self._greeted.set()
             if action in ("hangup", "transfer"):
                 await self.speaker.wait_idle()
                 return action
@@ -174,10 +181,7 @@ class Call:
             if event.kind == "hangup":
                 return "hangup"
             silences = 0
-            if event.kind == "digit":
-                turn = self._turn(user, dtmf=event.digit)
-            else:
-                turn = self._turn(user, text=await self._recognize(event.pcm))
+            turn = self._turn(user, dtmf=event.digit) if event.kind == "digit" else self._turn(user, text=event.text)
             replies = await self._guarded(assistant.handle(turn))
 
     def _turn(self, user: UserRef, *, text: str | None = None, dtmf: str | None = None) -> Turn:
@@ -199,16 +203,25 @@ class Call:
         self.speaker.play(pause.join(p for p in parts if p))
         return next((r.action for r in replies if r.action), None)
 
-    async def _recognize(self, pcm: bytes) -> str:
-        if self._stream is None:
-            return ""
-        stream = await self._stream
-
-        def decode() -> str:
-            stream.accept(pcm)
-            return stream.result().text
-
-        return await asyncio.to_thread(decode)
+    async def _recognize(self) -> None:
+        """Decode utterances as they are spoken (in a worker thread) and report what was said."""
+        recognizer = self.line.recognizer
+        stream: RecognitionStream | None = None
+        if recognizer is not None:
+            await self._greeted.wait()  # the caller hears the line first; many calls at once share the CPUs
+            try:  # creating and warming a recognizer takes a moment: done while the greeting plays
+                stream = await asyncio.to_thread(recognizer.stream)
+            except Exception:
+                log.exception("call %s: no speech recognition", self.call_id)
+        while True:
+            piece = await self._audio.get()
+            if stream is None:
+                if piece is None:
+                    await self.events.put(Event("speech"))
+            elif piece is None:
+                await self.events.put(Event("speech", text=(await asyncio.to_thread(stream.result)).text))
+            else:
+                await asyncio.to_thread(stream.accept, piece)
 
     async def _next_event(self) -> Event | None:
         """The caller's next key, utterance or hang-up; None after ``no_input_seconds`` of silence
@@ -238,11 +251,19 @@ class Call:
                 self.endpointer.reset()
                 await self.events.put(Event("digit", digit=frame.digit))
             elif frame.kind == Kind.AUDIO:
-                utterance = self.endpointer.push(frame.payload)
-                if self.line.timing.barge_in_by_voice and self.endpointer.speaking:
-                    self.speaker.stop()
-                if utterance is not None:
-                    await self.events.put(Event("speech", pcm=utterance.pcm))
+                self._hear(frame.payload)
+
+    def _hear(self, pcm: bytes) -> None:
+        utterance = self.endpointer.push(pcm)
+        if self.line.timing.barge_in_by_voice and self.endpointer.speaking:
+            self.speaker.stop()
+        if utterance is not None:
+            self._audio.put_nowait(utterance.pcm[self._fed * FRAME_BYTES:])
+            self._audio.put_nowait(None)
+            self._fed = 0
+        elif self.endpointer.heard_frames - self._fed >= FEED_FRAMES:
+            self._audio.put_nowait(self.endpointer.heard(self._fed))
+            self._fed = self.endpointer.heard_frames
 
 
 async def answer(line: Line, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

@@ -93,6 +93,15 @@ class Endpointer:
         self._silent_run = 0
         self._speech_frames = 0  # from the first voiced frame to the last one so far
 
+    @property
+    def heard_frames(self) -> int:
+        """Frames of the utterance in progress so far (0 when none has begun)."""
+        return len(self._frames)
+
+    def heard(self, start: int = 0) -> bytes:
+        """The utterance in progress from its frame ``start`` on, to recognise it while it is spoken."""
+        return b"".join(self._frames[start:])
+
     def push(self, frame: bytes) -> Utterance | None:
         """Take the next frame; returns the utterance that it ended, if any. Frames should be 320
         bytes; audio of other lengths is taken 20 ms at a time as it adds up (a stray odd byte is

@@ -255,7 +255,7 @@ async def test_what_the_caller_says_is_heard_recognised_and_answered(demo, ko_re
     """The whole audio path with a real vosk model (Korean: the one a registry ships here), line hiss
     included: VAD endpointing, resampling, decoding, then the assistant and speech back."""
     spoken = with_hiss(np.concatenate([silence(0.5), speak("안녕하세요", voice="ko"), silence(1.5)]))
-    async with switchboard(demo, CallTiming(frame_seconds=0.0, no_input_seconds=3), recognizer=ko_recognizer) as board:
+    async with switchboard(demo, CallTiming(frame_seconds=0.0, no_input_seconds=30), recognizer=ko_recognizer) as board:
         caller, _ = await board.call()
         await board.ears.next_answer()
         heard_before = len(caller.audio_frames)
