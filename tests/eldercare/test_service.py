@@ -1,8 +1,9 @@
 """``eldercare serve`` as a process: starts on an empty data directory, says when its models are
-ready, answers a chat turn, and stops cleanly on SIGTERM."""
+ready, answers a chat turn and a phone call, and stops cleanly on SIGTERM."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -11,6 +12,9 @@ import subprocess
 import sys
 import time
 import urllib.request
+import uuid
+
+from voice.audiosocket import Kind, encode, read_frame
 
 
 def _free_port() -> int:
@@ -24,10 +28,25 @@ def _get(url: str) -> dict:
         return json.loads(response.read())
 
 
+async def _phone_call(port: int, call_id: uuid.UUID) -> tuple[int, bool]:
+    """Ring the AudioSocket as Asterisk would; returns the audio frames heard and whether the line hung up."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(encode(Kind.UUID, call_id.bytes))
+    heard = 0
+    while heard < 25 and (frame := await asyncio.wait_for(read_frame(reader), 30)) is not None:
+        heard += frame.kind == Kind.AUDIO
+    writer.write(encode(Kind.DTMF, b"0"))  # a person, please: the line says so and ends the audio
+    while (frame := await asyncio.wait_for(read_frame(reader), 30)) is not None and frame.kind != Kind.HANGUP:
+        heard += frame.kind == Kind.AUDIO
+    writer.close()
+    return heard, frame is not None
+
+
 def test_serve_starts_warms_its_models_answers_and_stops(tmp_path) -> None:
-    port = _free_port()
+    port, phone = _free_port(), _free_port()
     env = {**os.environ, "ELDERCARE_DATA_DIR": str(tmp_path), "ELDERCARE_LOG_LEVEL": "WARNING"}
-    server = subprocess.Popen([sys.executable, "-m", "eldercare.cli", "serve", "--port", str(port)], env=env,
+    server = subprocess.Popen([sys.executable, "-m", "eldercare.cli", "serve", "--port", str(port),
+                               "--audiosocket", f"127.0.0.1:{phone}"], env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -45,8 +64,17 @@ def test_serve_starts_warms_its_models_answers_and_stops(tmp_path) -> None:
         with urllib.request.urlopen(request, timeout=10) as response:
             replies = json.loads(response.read())["replies"]
         assert "依据" in replies[0]["text"]
+        call_id = uuid.uuid4()
+        register = urllib.request.Request(f"{base}/voice/calls", json.dumps(
+            {"uuid": str(call_id), "caller": "13800000001"}).encode(), {"Content-Type": "application/json"})
+        with urllib.request.urlopen(register, timeout=10) as response:
+            assert json.loads(response.read())["registered"] is True
+        heard, hung_up = asyncio.run(_phone_call(phone, call_id))
+        assert heard > 25 and hung_up
+        assert _get(f"{base}/voice/calls/{call_id}")["outcome"] == "transfer"
     finally:
         server.send_signal(signal.SIGTERM)
         out, err = server.communicate(timeout=30)
     assert server.returncode == 0, err
     assert f"http://127.0.0.1:{port}/staff" in out
+    assert f"电话接入 AudioSocket 127.0.0.1:{phone}" in out and "只能按键" in out  # no vosk model in a bare data dir
