@@ -170,10 +170,12 @@ def _facts_statement(with_visit_kind: bool):  # type: ignore[no-untyped-def]
     ).limit(1).scalar_subquery())
     family = (select(func.aggregate_strings(cast(FamilyLink.family_id, String), ","))
               .where(FamilyLink.elder_id == Elder.id, FamilyLink.verified.is_(True)).scalar_subquery())
+    placed = select(Order.id).where(Order.idempotency_key == bindparam("key")).scalar_subquery()
     return (
         select(Elder.id.label("elder_id"), Elder.name, Elder.phone, Elder.economic, Elder.diet, Elder.address,
                StationCommunity.station_id, Station.name.label("station_name"), Station.code.label("station_code"),
-               Slot.id.label("slot_id"), Slot.capacity, duplicate.label("duplicate"), family.label("family"))
+               Slot.id.label("slot_id"), Slot.capacity, duplicate.label("duplicate"), family.label("family"),
+               placed.label("placed"))
         .join(StationCommunity, (StationCommunity.community_id == Elder.community_id)
               & (StationCommunity.kind == bindparam("kind")))
         .join(Station, (Station.id == StationCommunity.station_id) & Station.active.is_(True))
@@ -198,15 +200,17 @@ _INSERT_OUTBOX = insert(Outbox.__table__)
 
 async def _booking_facts(session: AsyncSession, req: OrderRequest, service_code: str):  # type: ignore[no-untyped-def]
     """Everything a placement needs to know, in one query: the elder, the station serving them, the slot,
-    an open order for the same window, and the family members to notify."""
+    an open order for the same window, the family members to notify, and an order already placed
+    with this idempotency key. None when no station serves the elder."""
     params = {"elder_id": req.elder_id, "kind": req.kind, "day": req.date, "window": req.window,
-              "service_code": service_code, "visit_kind": req.visit_kind}
-    row = (await session.execute(_FACTS[req.kind == "home_visit"], params)).first()
-    if row is None:
-        if await session.get(Elder, req.elder_id) is None:
-            raise NotFound("找不到这位老人。", "elder not found")
-        raise Invalid("您所在的社区暂时没有服务站提供这项服务。", "no station serves this community")
-    return row
+              "service_code": service_code, "visit_kind": req.visit_kind, "key": req.idempotency_key}
+    return (await session.execute(_FACTS[req.kind == "home_visit"], params)).first()
+
+
+async def _no_station(session: AsyncSession, req: OrderRequest) -> Exception:
+    if await session.get(Elder, req.elder_id) is None:
+        return NotFound("找不到这位老人。", "elder not found")
+    return Invalid("您所在的社区暂时没有服务站提供这项服务。", "no station serves this community")
 
 
 async def place_order(
@@ -220,14 +224,18 @@ async def place_order(
     catalog = catalog or default_catalog()
     try:
         async with sessions() as session, session.begin():
-            found = await _existing(session, req.idempotency_key)
-            if found is not None:
+            item = catalog.service_for(req.kind, req.visit_kind)
+            facts = await _booking_facts(session, req, item.code) if item is not None else None
+            placed = facts.placed if facts is not None else (await _existing(session, req.idempotency_key) or None)
+            if placed is not None:  # a retry: the first placement stands, whatever has changed since
+                found = placed if isinstance(placed, Order) else await session.get(Order, placed)
+                assert found is not None
                 return Placed(found, created=False)
             validate_request(req, catalog, now)
-            item = catalog.service_for(req.kind, req.visit_kind)
             window = catalog.window(req.kind, req.window)
             assert item is not None and window is not None
-            facts = await _booking_facts(session, req, item.code)
+            if facts is None:
+                raise await _no_station(session, req)
             station_id = facts.station_id
             family = [int(f) for f in (facts.family or "").split(",") if f]
             judge_act_for_elder(actor, facts.elder_id, station_id,

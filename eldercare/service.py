@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import ipaddress
 import logging
 import os
 import secrets
@@ -29,7 +30,7 @@ from integrations.outbox import Deliverer, OutboxWorker, TelegramDeliverer
 from integrations.webhooks import WebhookDeliverer, parse_webhooks
 from knowledge import KnowledgeBase
 from voice.asr import VoskRecognizer, find_model
-from voice.call import Line, start_server
+from voice.call import CallTiming, Line, close_line, start_server
 from voice.http import mount as mount_voice
 from voice.registry import CallRegistry
 from voice.tts import EspeakSynthesizer
@@ -76,6 +77,13 @@ async def _warm_models(context: AppContext) -> None:
     gc.collect()
     gc.freeze()
     context.models_ready = True
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 @dataclass
@@ -130,8 +138,12 @@ async def serve(settings: Settings, host: str, port: int) -> None:
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
+    timing = CallTiming(barge_in_by_voice=settings.phone_barge_in)
     phone = await _open_phone_line(settings, Line(app[chat.ASSISTANT], EspeakSynthesizer(), None, sessions, calls,
-                                                  clock=context.clock)) if settings.audiosocket else None
+                                                  clock=context.clock, timing=timing,
+                                                  max_calls=settings.phone_max_calls)) if settings.audiosocket else None
+    if not settings.voice_token and not _is_loopback(host):
+        log.warning("HTTP listens on %s without ELDERCARE_VOICE_TOKEN: /voice/calls only answers this machine", host)
     stop = asyncio.Event()
     tasks = [asyncio.create_task(_daily_slots(context)), asyncio.create_task(worker.run_forever(stop, interval=5))]
     print(f"养老服务助手已启动  {datetime.now(TZ):%Y-%m-%d %H:%M}", flush=True)
@@ -157,7 +169,7 @@ async def serve(settings: Settings, host: str, port: int) -> None:
         for task in tasks:
             task.cancel()
         if phone is not None:
-            phone.server.close()
+            await close_line(phone.line, phone.server)
         await runner.cleanup()
         await webhooks.close()
         await engine.dispose()

@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     """HOST:PORT where Asterisk's AudioSocket connects calls (phone line off when unset)."""
     vosk_model: Path | None = None
     """A vosk model directory (deployment: vosk-model-small-cn-0.22); else looked for in ``data_dir``."""
+    phone_max_calls: int = 20
+    """Calls the phone line takes at once; more go straight to a person (the dialplan's desk)."""
+    phone_barge_in: bool = True
+    """The caller's voice stops a prompt; turn off on lines that echo the prompt back."""
     voice_token: str | None = None
     """Bearer token the PBX sends to ``/voice/calls``; when unset only this machine may call it."""
     nlu_backend: str = "builtin"

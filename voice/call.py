@@ -19,6 +19,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from assistant import Assistant, Reply, Turn, UserRef, identify
 from assistant.types import ANONYMOUS
@@ -45,12 +46,19 @@ class CallTiming:
     no_input_seconds: float = 8.0
     """Silence after a prompt has finished before the question is asked again."""
     max_silences: int = 2
+    """Silences (or sounds nothing was recognised in) in a row before the line says goodbye."""
     pause_seconds: float = 0.3
     """Silence between two replies spoken one after the other."""
     barge_in_by_voice: bool = True
-    """Stop the prompt as soon as the caller speaks (off for lines with strong echo)."""
+    """Stop the prompt as soon as the caller speaks. Off (lines with strong echo): what is heard while
+    a prompt plays is not listened to; keys still stop it."""
     first_frame_seconds: float = 5.0
     """How long a new connection may take to name its call before it is closed."""
+    max_call_seconds: float = 1800.0
+    """A call still going after this long (a television talking to the line) is ended politely."""
+    write_seconds: float = 5.0
+    """How long the other side may refuse our audio before the call is taken as gone."""
+    synth_seconds: float = 10.0
 
 
 @dataclass
@@ -65,6 +73,9 @@ class Line:
     clock: Callable[[], datetime] = _now
     timing: CallTiming = field(default_factory=CallTiming)
     endpointer: Callable[[], Endpointer] = Endpointer
+    max_calls: int = 20
+    """Calls at once; one more is handed straight back to the dialplan (outcome ``transfer``)."""
+    calls: set[asyncio.Task[None]] = field(default_factory=set, repr=False)
 
 
 @dataclass(frozen=True)
@@ -77,6 +88,8 @@ class Event:
 
 FEED_FRAMES = 10
 """An utterance goes to the recognizer every 200 ms while it is spoken, so little is left at its end."""
+BACKLOG = 100
+"""Pieces (20 s of speech) waiting for the recognizer before the line stops reading the socket."""
 
 
 class Speaker:
@@ -84,9 +97,9 @@ class Speaker:
 
     PREBUFFER = 3  # frames sent ahead, so network jitter does not starve Asterisk's buffer
 
-    def __init__(self, writer: asyncio.StreamWriter, frame_seconds: float) -> None:
+    def __init__(self, writer: asyncio.StreamWriter, timing: CallTiming) -> None:
         self.writer = writer
-        self.frame_seconds = frame_seconds
+        self.timing = timing
         self._task: asyncio.Task[None] | None = None
 
     @property
@@ -111,12 +124,12 @@ class Speaker:
         try:
             for i, frame in enumerate(frames):
                 self.writer.write(frame)
-                await self.writer.drain()
-                delay = started + (i + 1 - self.PREBUFFER) * self.frame_seconds - loop.time()
+                await asyncio.wait_for(self.writer.drain(), self.timing.write_seconds)
+                delay = started + (i + 1 - self.PREBUFFER) * self.timing.frame_seconds - loop.time()
                 if delay > 0:
                     await asyncio.sleep(delay)
-        except ConnectionError:
-            pass  # the caller hung up; the listener sees the end of the connection
+        except (ConnectionError, TimeoutError):
+            self.writer.close()  # gone, or not taking audio: the listener sees the end of the connection
 
 
 class Call:
@@ -125,30 +138,38 @@ class Call:
         self.reader = reader
         self.writer = writer
         self.call_id = call_id
-        self.speaker = Speaker(writer, line.timing.frame_seconds)
+        self.speaker = Speaker(writer, line.timing)
         self.events: asyncio.Queue[Event] = asyncio.Queue()
+        """What the conversation reacts to, in the order the caller did it."""
         self.endpointer = line.endpointer()
-        self._audio: asyncio.Queue[bytes | None] = asyncio.Queue()
-        """Pieces of the utterance being spoken, for the recognizer; None closes one."""
+        self._heard: asyncio.Queue[tuple[str, bytes]] = asyncio.Queue(BACKLOG)
+        """For the recognizer, in order: ("audio", pcm) pieces of an utterance, ("end", b"") closing one,
+        ("discard", b"") dropping one cut short by a key, and ("key", digit) after them."""
         self._fed = 0
         """Frames of the utterance in progress already queued for the recognizer."""
+        self._pending = 0
+        """Utterances heard whose words are not yet reported."""
         self._greeted = asyncio.Event()
 
     async def run(self) -> str:
         """Hold the conversation until either side hangs up; returns ``hangup`` or ``transfer``."""
-        user = await self._identify()
-        workers = [asyncio.create_task(self._listen()), asyncio.create_task(self._recognize())]
+        stream = asyncio.create_task(self._open_stream())
+        workers = [stream, asyncio.create_task(self._listen()), asyncio.create_task(self._recognize(stream))]
         outcome = "hangup"
         try:
-            outcome = await self._converse(user)
+            outcome = await self._converse(await self._identify())
+        except Exception:  # whatever broke, a person takes over: the dialplan dials one
+            log.exception("call %s failed", self.call_id)
+            outcome = "transfer"
         finally:
             for worker in workers:
                 worker.cancel()
             self.speaker.stop()
+            await asyncio.gather(*workers, return_exceptions=True)
             self.line.registry.finish(self.call_id, outcome, time.monotonic())
-            with contextlib.suppress(ConnectionError):
+            with contextlib.suppress(ConnectionError, TimeoutError):
                 self.writer.write(encode(Kind.HANGUP))
-                await self.writer.drain()
+                await asyncio.wait_for(self.writer.drain(), self.line.timing.write_seconds)
             self.writer.close()
         return outcome
 
@@ -162,6 +183,7 @@ class Call:
     async def _converse(self, user: UserRef) -> str:
         assistant = self.line.assistant
         replies = await self._guarded(assistant.greet(self._turn(user)))
+        deadline = time.monotonic() + self.line.timing.max_call_seconds
         silences = 0
         while True:
             action = await self._say(replies)
@@ -170,18 +192,19 @@ class Call:
                 await self.speaker.wait_idle()
                 return action
             event = await self._next_event()
-            if event is None:
-                silences += 1
-                if silences > self.line.timing.max_silences:
-                    await self._say([Reply(P.NO_ANSWER_GOODBYE, speak=P.NO_ANSWER_GOODBYE)])
-                    await self.speaker.wait_idle()
-                    return "hangup"
-                replies = await self._guarded(assistant.handle(self._turn(user)))
-                continue
-            if event.kind == "hangup":
+            if event is not None and event.kind == "hangup":
                 return "hangup"
-            silences = 0
-            turn = self._turn(user, dtmf=event.digit) if event.kind == "digit" else self._turn(user, text=event.text)
+            heard_nothing = event is None or (event.kind == "speech" and not event.text)
+            silences = silences + 1 if heard_nothing else 0
+            if silences > self.line.timing.max_silences or time.monotonic() > deadline:
+                goodbye = P.NO_ANSWER_GOODBYE if silences else P.LONG_CALL_GOODBYE
+                await self._say([Reply(goodbye, speak=goodbye)])
+                await self.speaker.wait_idle()
+                return "hangup"
+            if event is not None and event.kind == "digit":
+                turn = self._turn(user, dtmf=event.digit)
+            else:
+                turn = self._turn(user, text=event.text if event else None)
             replies = await self._guarded(assistant.handle(turn))
 
     def _turn(self, user: UserRef, *, text: str | None = None, dtmf: str | None = None) -> Turn:
@@ -197,42 +220,25 @@ class Call:
 
     async def _say(self, replies: list[Reply]) -> str | None:
         """Start playing the replies (one after another); returns the action they carry, if any."""
-        pause = b"\x00" * (int(SAMPLE_RATE * self.line.timing.pause_seconds) * 2)
-        parts = [await self.line.synthesizer.synthesize(r.speak or r.text, slow=r.extras.get("rate") == "slow")
+        timing = self.line.timing
+        pause = b"\x00" * (int(SAMPLE_RATE * timing.pause_seconds) * 2)
+        parts = [await asyncio.wait_for(self.line.synthesizer.synthesize(r.speak or r.text,
+                                                                         slow=r.extras.get("rate") == "slow"),
+                                        timing.synth_seconds)
                  for r in replies]
         self.speaker.play(pause.join(p for p in parts if p))
         return next((r.action for r in replies if r.action), None)
 
-    async def _recognize(self) -> None:
-        """Decode utterances as they are spoken (in a worker thread) and report what was said."""
-        recognizer = self.line.recognizer
-        stream: RecognitionStream | None = None
-        if recognizer is not None:
-            await self._greeted.wait()  # the caller hears the line first; many calls at once share the CPUs
-            try:  # creating and warming a recognizer takes a moment: done while the greeting plays
-                stream = await asyncio.to_thread(recognizer.stream)
-            except Exception:
-                log.exception("call %s: no speech recognition", self.call_id)
-        while True:
-            piece = await self._audio.get()
-            if stream is None:
-                if piece is None:
-                    await self.events.put(Event("speech"))
-            elif piece is None:
-                await self.events.put(Event("speech", text=(await asyncio.to_thread(stream.result)).text))
-            else:
-                await asyncio.to_thread(stream.accept, piece)
-
     async def _next_event(self) -> Event | None:
         """The caller's next key, utterance or hang-up; None after ``no_input_seconds`` of silence
-        once the prompt has finished (a caller in the middle of speaking is waited for)."""
+        once the prompt has finished (a caller speaking, or words still being recognised, are waited for)."""
         getter = asyncio.ensure_future(self.events.get())
         idle = asyncio.ensure_future(self.speaker.wait_idle())
         try:
             await asyncio.wait({getter, idle}, return_when=asyncio.FIRST_COMPLETED)
             while not getter.done():
                 await asyncio.wait({getter}, timeout=self.line.timing.no_input_seconds)
-                if not getter.done() and not self.endpointer.speaking:
+                if not getter.done() and not self.endpointer.speaking and not self._pending:
                     return None
             return getter.result()
         finally:
@@ -240,30 +246,76 @@ class Call:
             idle.cancel()
 
     async def _listen(self) -> None:
-        """Turn the caller's frames into events; a key or the start of speech stops the prompt."""
+        """Turn the caller's frames into work, in order; a key or the start of speech stops the prompt."""
         while True:
             frame = await read_frame(self.reader)
             if frame is None or frame.kind in (Kind.HANGUP, Kind.ERROR):
-                await self.events.put(Event("hangup"))
+                await self.events.put(Event("hangup"))  # at once: nothing the caller said matters now
                 return
-            if frame.kind == Kind.DTMF:
+            if frame.kind == Kind.DTMF and frame.payload:
                 self.speaker.stop()
-                self.endpointer.reset()
-                await self.events.put(Event("digit", digit=frame.digit))
+                await self._drop_utterance()
+                await self._heard.put(("key", frame.payload[:1]))
             elif frame.kind == Kind.AUDIO:
-                self._hear(frame.payload)
+                await self._hear(frame.payload)
 
-    def _hear(self, pcm: bytes) -> None:
+    async def _drop_utterance(self) -> None:
+        if self.endpointer.heard_frames:
+            self.endpointer.reset()
+            if self._fed:
+                await self._heard.put(("discard", b""))
+            self._fed = 0
+
+    async def _hear(self, pcm: bytes) -> None:
+        if not self.line.timing.barge_in_by_voice and self.speaker.playing:
+            await self._drop_utterance()  # most likely our own prompt's echo
+            return
         utterance = self.endpointer.push(pcm)
         if self.line.timing.barge_in_by_voice and self.endpointer.speaking:
             self.speaker.stop()
         if utterance is not None:
-            self._audio.put_nowait(utterance.pcm[self._fed * FRAME_BYTES:])
-            self._audio.put_nowait(None)
+            self._pending += 1
+            await self._heard.put(("audio", utterance.pcm[self._fed * FRAME_BYTES:]))
+            await self._heard.put(("end", b""))
             self._fed = 0
         elif self.endpointer.heard_frames - self._fed >= FEED_FRAMES:
-            self._audio.put_nowait(self.endpointer.heard(self._fed))
+            await self._heard.put(("audio", self.endpointer.heard(self._fed)))
             self._fed = self.endpointer.heard_frames
+
+    async def _open_stream(self) -> RecognitionStream | None:
+        """This call's recognizer, created (a moment's work) once the caller hears the greeting."""
+        if self.line.recognizer is None:
+            return None
+        await self._greeted.wait()  # the caller hears the line first; many calls at once share the CPUs
+        try:
+            return await asyncio.to_thread(self.line.recognizer.stream)
+        except Exception:
+            log.exception("call %s: no speech recognition", self.call_id)
+            return None
+
+    async def _recognize(self, stream: asyncio.Task[RecognitionStream | None]) -> None:
+        """Decode utterances as they are spoken (in a worker thread); report words and keys in order."""
+        while True:
+            kind, data = await self._heard.get()
+            if kind == "key":
+                await self.events.put(Event("digit", digit=data.decode("ascii", "replace")))
+                continue
+            recognizer = await stream
+            if kind == "end":
+                hypothesis = await self._decode(recognizer.result) if recognizer else None
+                self._pending -= 1
+                await self.events.put(Event("speech", text=hypothesis.text if hypothesis else ""))
+            elif recognizer is not None and kind == "audio":
+                await self._decode(recognizer.accept, data)
+            elif recognizer is not None:  # discard: what was heard before the key is dropped
+                await self._decode(recognizer.result)
+
+    async def _decode(self, work: Callable[..., Any], *args: Any) -> Any:
+        try:
+            return await asyncio.to_thread(work, *args)
+        except Exception:  # one bad utterance is heard as nothing; the call goes on
+            log.exception("call %s: recognition failed", self.call_id)
+            return None
 
 
 async def answer(line: Line, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -277,6 +329,12 @@ async def answer(line: Line, reader: asyncio.StreamReader, writer: asyncio.Strea
         writer.close()
         return
     call = Call(line, reader, writer, first.call_id)
+    if len(line.calls) > line.max_calls:
+        log.warning("call %s: the line is full (%d calls), handed back to the dialplan", call.call_id, line.max_calls)
+        line.registry.finish(call.call_id, "transfer", time.monotonic())
+        writer.write(encode(Kind.HANGUP))
+        writer.close()
+        return
     log.info("call %s started", call.call_id)
     outcome = await call.run()
     log.info("call %s ended: %s", call.call_id, outcome)
@@ -286,11 +344,23 @@ async def start_server(line: Line, host: str, port: int) -> asyncio.Server:
     """Listen for Asterisk's AudioSocket connections."""
 
     async def on_connect(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        line.calls.add(task)
         try:
             await answer(line, reader, writer)
         except Exception:
             log.exception("AudioSocket connection failed")
             writer.close()
+        finally:
+            line.calls.discard(task)
 
     return await asyncio.start_server(on_connect, host, port)
 
+
+async def close_line(line: Line, server: asyncio.Server) -> None:
+    """Stop answering and end the calls in progress (each still tells the dialplan how it ended)."""
+    server.close()
+    for task in list(line.calls):
+        task.cancel()
+    await asyncio.gather(*line.calls, return_exceptions=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import json
+import logging
 import time
 import uuid
 from functools import partial
@@ -21,6 +22,7 @@ from pydantic import BaseModel, Field, ValidationError
 from care.people import normalise_phone
 from voice.registry import CallRegistry
 
+log = logging.getLogger(__name__)
 REGISTRY = web.AppKey("voice_calls", CallRegistry)
 TOKEN = web.AppKey("voice_token", str)
 MAX_BODY = 4096
@@ -43,11 +45,16 @@ def _allowed(request: web.Request) -> bool:
     token = request.app[TOKEN]
     if token:
         given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-        return hmac.compare_digest(given.encode(), token.encode())
-    try:
-        return ipaddress.ip_address(request.remote or "").is_loopback
-    except ValueError:
-        return False
+        allowed = hmac.compare_digest(given.encode(), token.encode())
+    else:
+        try:
+            allowed = ipaddress.ip_address(request.remote or "").is_loopback
+        except ValueError:
+            allowed = False
+    if not allowed:
+        log.warning("/voice/calls refused from %s (%s)", request.remote,
+                    "wrong token" if token else "not this machine, and ELDERCARE_VOICE_TOKEN is unset")
+    return allowed
 
 
 def _refuse(status: int, message: str) -> web.Response:

@@ -19,8 +19,9 @@ from assistant import phrases as AP
 from care.models import Handoff, Order
 from tests.conftest import NOW
 from tests.voice.test_vad import silence, speak, to_pcm, with_hiss
+from voice.asr import Hypothesis
 from voice.audiosocket import FRAME_BYTES, Kind, encode, read_frame
-from voice.call import CallTiming, Line, start_server
+from voice.call import CallTiming, Line, close_line, start_server
 from voice.registry import CallRegistry
 from voice.tts import EspeakSynthesizer
 
@@ -270,3 +271,143 @@ async def test_what_the_caller_says_is_heard_recognised_and_answered(demo, ko_re
         await asyncio.sleep(0.5)
         assert len(board.ears.turns) == 2
         await caller.hang_up()
+
+
+class Listening:
+    """A real recognizer, with a note of the audio each utterance got (and, optionally, slow to answer)."""
+
+    def __init__(self, recognizer, delay: float = 0.0, hears_nothing: bool = False) -> None:  # type: ignore[no-untyped-def]
+        self.recognizer, self.delay, self.hears_nothing = recognizer, delay, hears_nothing
+        self.utterances: list[int] = []
+
+    def stream(self):  # type: ignore[no-untyped-def]
+        outer, inner = self, self.recognizer.stream()
+
+        class Stream:
+            taken = 0
+
+            def accept(self, pcm: bytes) -> None:
+                self.taken += len(pcm)
+                inner.accept(pcm)
+
+            def result(self):  # type: ignore[no-untyped-def]
+                time.sleep(outer.delay)
+                outer.utterances.append(self.taken)
+                self.taken = 0
+                heard = inner.result()
+                return Hypothesis("", 0.0) if outer.hears_nothing else heard
+
+        return Stream()
+
+
+def _korean() -> bytes:
+    return to_pcm(with_hiss(np.concatenate([silence(0.5), speak("안녕하세요", voice="ko"), silence(1.5)])))
+
+
+async def test_words_still_being_recognised_are_waited_for_not_taken_for_silence(demo, ko_recognizer) -> None:
+    slow = Listening(ko_recognizer, delay=1.0)
+    async with switchboard(demo, CallTiming(frame_seconds=0.0, no_input_seconds=0.3), recognizer=slow) as board:
+        caller, _ = await board.call()
+        await board.ears.next_answer()
+        await caller.speak(_korean())
+        await board.ears.next_answer(timeout=30)
+        assert [bool(t.text) for t in board.ears.turns] == [False, True]  # no "我没有听到" in between
+        await caller.hang_up()
+
+
+async def test_sounds_nothing_is_recognised_in_end_the_call_like_silence(demo, ko_recognizer) -> None:
+    deaf = Listening(ko_recognizer, hears_nothing=True)  # a television, a line full of crackle
+    async with switchboard(demo, CallTiming(frame_seconds=0.0, no_input_seconds=30), recognizer=deaf) as board:
+        caller, call_id = await board.call()
+        await board.ears.next_answer()
+        for _ in range(FAST.max_silences + 1):
+            await caller.speak(_korean())
+            await asyncio.sleep(0.3)
+        await asyncio.wait_for(caller.hung_up.wait(), 30)
+        assert board.outcome(call_id) == "hangup" and len(board.ears.turns) == 1 + FAST.max_silences
+
+
+async def test_a_key_in_the_middle_of_speaking_drops_what_was_said_so_far(demo, ko_recognizer) -> None:
+    ears = Listening(ko_recognizer)
+    words = _korean()
+    async with switchboard(demo, CallTiming(frame_seconds=0.0, no_input_seconds=30), recognizer=ears) as board:
+        caller, _ = await board.call()
+        await board.ears.next_answer()
+        await caller.speak(words[: len(words) // 2])  # half a sentence … then a key
+        await asyncio.sleep(0.3)
+        await caller.press("4")
+        assert "问题" in await board.ears.next_answer() or "政策" in board.ears.said()
+        await caller.speak(words)
+        await board.ears.next_answer(timeout=30)
+        assert [t.dtmf for t in board.ears.turns[1:]] == ["4", None]
+        dropped, whole = ears.utterances
+        assert dropped > 0 and whole >= len(speak("안녕하세요", voice="ko")) * 2  # nothing of it was lost
+        await caller.hang_up()
+
+
+@pytest.mark.parametrize("broken", ["speech synthesis", "caller lookup"])
+async def test_whatever_breaks_the_caller_goes_to_a_person(demo, broken: str) -> None:
+    class Failing(EspeakSynthesizer):
+        spoken = 0
+
+        async def synthesize(self, text: str, *, slow: bool = False) -> bytes:
+            self.spoken += 1
+            if self.spoken > 1:
+                raise RuntimeError("espeak-ng died")
+            return await super().synthesize(text, slow=slow)
+
+    class NoDatabase:
+        def reading(self):  # type: ignore[no-untyped-def]
+            raise ConnectionRefusedError("database down")
+
+    async with switchboard(demo) as board:
+        if broken == "speech synthesis":
+            board.line.synthesizer = Failing()
+        else:
+            board.line.sessions = NoDatabase()  # type: ignore[assignment]
+        caller, call_id = await board.call()
+        if broken == "speech synthesis":
+            await board.ears.next_answer()
+            await caller.press("1")
+        await asyncio.wait_for(caller.hung_up.wait(), 10)
+        assert board.outcome(call_id) == "transfer"
+
+
+async def test_a_full_line_hands_the_next_caller_to_a_person_at_once(demo) -> None:
+    async with switchboard(demo) as board:
+        board.line.max_calls = 1
+        first, _ = await board.call()
+        await board.ears.next_answer()
+        second, second_id = await board.call()
+        await asyncio.wait_for(second.hung_up.wait(), 5)
+        assert second.audio_frames == [] and board.outcome(second_id) == "transfer"
+        await first.press("*")
+        assert "您好" in await board.ears.next_answer()  # the first call is untouched
+        await first.hang_up()
+
+
+async def test_without_barge_in_what_is_heard_during_a_prompt_is_not_taken(demo, ko_recognizer) -> None:
+    timing = CallTiming(frame_seconds=0.02, no_input_seconds=30, barge_in_by_voice=False)
+    async with switchboard(demo, timing, recognizer=Listening(ko_recognizer)) as board:
+        caller, _ = await board.call()
+        await board.ears.next_answer()
+        await caller.speak(_korean())  # over the greeting, as its echo would be
+        await asyncio.sleep(1.0)
+        assert len(board.ears.turns) == 1
+        heard = len(caller.audio_frames)
+        await asyncio.sleep(0.3)
+        assert len(caller.audio_frames) > heard  # the greeting played on
+        await caller.hang_up()
+
+
+async def test_closing_the_line_ends_the_calls_in_progress(demo) -> None:
+    ears = Recorder(Assistant(demo.sessions))
+    line = Line(assistant=ears, synthesizer=EspeakSynthesizer(), recognizer=None,  # type: ignore[arg-type]
+                sessions=demo.sessions, clock=lambda: NOW, timing=CallTiming(frame_seconds=0.02))
+    server = await start_server(line, "127.0.0.1", 0)
+    board = Switchboard(line, ears, server.sockets[0].getsockname()[1])
+    caller, call_id = await board.call()
+    await ears.next_answer()
+    await close_line(line, server)
+    await asyncio.wait_for(caller.hung_up.wait(), 5)
+    assert board.outcome(call_id) == "hangup" and not line.calls
