@@ -18,6 +18,8 @@ from knowledge import KnowledgeBase
 from nlu import NLU, Parse
 
 T = TypeVar("T")
+KEY_NAMES = {"*": "星号", "#": "井号"}
+"""Keys said by name on the phone (digits are read as numbers)."""
 
 
 class Loaded(Generic[T]):
@@ -99,7 +101,7 @@ class TurnContext:
         opts = tuple(Option(k, label) for k, label in options)
         spoken = speak if speak is not None else text
         if self.turn.channel == "phone" and opts and speak is None:
-            spoken += "".join(f"{label}请按{k}，" for k, label in options).rstrip("，") + "。"
+            spoken += "".join(f"{label}请按{KEY_NAMES.get(k, k)}，" for k, label in options).rstrip("，") + "。"
         self.replies.append(Reply(text=text, speak=to_speech(spoken), options=opts, action=action,  # type: ignore[arg-type]
                                   intent=self.intent, order=order))
 

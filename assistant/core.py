@@ -209,7 +209,8 @@ def _keypad_intent(state: dict, turn: Turn) -> str | None:
 
 def _greeting(ctx: TurnContext) -> None:
     name = ctx.turn.user.name
-    ctx.say(P.GREETING_NAMED.format(name=name) if name else P.GREETING, P.MAIN_MENU)
+    menu = P.MAIN_MENU + ((P.REPEAT_KEY,) if ctx.turn.channel == "phone" else ())
+    ctx.say(P.GREETING_NAMED.format(name=name) if name else P.GREETING, menu)
 
 
 def _fallback(ctx: TurnContext) -> None:

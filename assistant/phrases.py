@@ -4,6 +4,8 @@ an 80-year-old on a poor phone line, or shown in large type to a busy family mem
 from __future__ import annotations
 
 # --- options (keypad digit / button key → label), as in CONTRACTS.md section 5 -----------------------
+REPEAT_KEY = ("*", "重听")
+"""Offered on the phone with the main menu: any prompt can be heard again."""
 MAIN_MENU = (("1", "订餐"), ("2", "助浴"), ("3", "上门服务"), ("4", "政策咨询"), ("5", "我的订单"), ("0", "人工"))
 DAYS = (("1", "今天"), ("2", "明天"), ("3", "后天"))
 MEALS = (("1", "午餐"), ("2", "晚餐"))

@@ -143,8 +143,9 @@ class Call:
         """What the conversation reacts to, in the order the caller did it."""
         self.endpointer = line.endpointer()
         self._heard: asyncio.Queue[tuple[str, bytes]] = asyncio.Queue(BACKLOG)
-        """For the recognizer, in order: ("audio", pcm) pieces of an utterance, ("end", b"") closing one,
-        ("discard", b"") dropping one cut short by a key, and ("key", digit) after them."""
+        """What the caller did, in order, through the recognizer: ("audio", pcm) pieces of an utterance,
+        ("end", b"") closing one, ("discard", b"") dropping one cut short by a key, ("key", digit),
+        ("hangup", b"")."""
         self._fed = 0
         """Frames of the utterance in progress already queued for the recognizer."""
         self._pending = 0
@@ -250,7 +251,7 @@ class Call:
         while True:
             frame = await read_frame(self.reader)
             if frame is None or frame.kind in (Kind.HANGUP, Kind.ERROR):
-                await self.events.put(Event("hangup"))  # at once: nothing the caller said matters now
+                await self._heard.put(("hangup", b""))  # after what was said before it: a "1" to confirm counts
                 return
             if frame.kind == Kind.DTMF and frame.payload:
                 self.speaker.stop()
@@ -297,8 +298,8 @@ class Call:
         """Decode utterances as they are spoken (in a worker thread); report words and keys in order."""
         while True:
             kind, data = await self._heard.get()
-            if kind == "key":
-                await self.events.put(Event("digit", digit=data.decode("ascii", "replace")))
+            if kind in ("key", "hangup"):
+                await self.events.put(Event("digit", digit=data.decode("ascii", "replace")) if data else Event(kind))
                 continue
             recognizer = await stream
             if kind == "end":

@@ -207,7 +207,7 @@ async def test_a_call_opens_with_a_greeting_or_where_the_caller_was_cut_off(talk
         user = await identify(session, "phone", phone="13800000001")
     [hello] = await elder.assistant.greet(Turn(channel="phone", user=user, at=NOW))
     assert hello.text.startswith("王秀英您好") and [o.key for o in hello.options][:2] == ["1", "2"]
-    assert "订餐请按一" in hello.speak
+    assert "订餐请按一" in hello.speak and hello.speak.endswith("重听请按星号。")
     await elder.press("1")
     await elder.press("2")  # meal, tomorrow … and the line drops
     again = await elder.assistant.greet(Turn(channel="phone", user=user, at=NOW))

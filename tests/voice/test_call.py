@@ -411,3 +411,15 @@ async def test_closing_the_line_ends_the_calls_in_progress(demo) -> None:
     await close_line(line, server)
     await asyncio.wait_for(caller.hung_up.wait(), 5)
     assert board.outcome(call_id) == "hangup" and not line.calls
+
+
+async def test_a_caller_who_confirms_and_hangs_up_at_once_still_gets_the_order(board, demo) -> None:
+    caller, _ = await board.call()
+    await board.ears.next_answer()
+    await caller.press("1211")
+    while "对吗" not in board.ears.said():
+        await board.ears.next_answer()
+    await caller.press("1")
+    await caller.hang_up()  # in the same breath
+    await asyncio.sleep(0.5)
+    assert len(await _orders(demo)) == 1
