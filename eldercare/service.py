@@ -10,7 +10,6 @@ import logging
 import os
 import secrets
 import signal
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -86,26 +85,20 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-@dataclass
-class PhoneLine:
-    line: Line
-    server: asyncio.Server
-    model: Path | None
-    """The vosk model recognising speech; None: keypad only."""
-
-
-async def _open_phone_line(settings: Settings, line: Line) -> PhoneLine:
-    """Listen for Asterisk's AudioSocket on ``settings.audiosocket`` (HOST:PORT), with speech
-    recognition when a vosk model is found (loading one takes a second or two and ~0.5 GB)."""
-    host, _, port = (settings.audiosocket or "").rpartition(":")
-    if not host or not port.isdigit():
-        raise SystemExit(f"ELDERCARE_AUDIOSOCKET 应该是 HOST:PORT，现在是 {settings.audiosocket!r}")
+async def _open_phone_line(settings: Settings, line: Line) -> tuple[asyncio.Server | None, Path | None]:
+    """Speech recognition for the line when a vosk model is found (loading one takes a second or two
+    and ~0.5 GB), and Asterisk's AudioSocket on ``settings.audiosocket`` (HOST:PORT) when set."""
     model = find_model(settings.vosk_model, settings.data_dir)
     if model is not None:
         line.recognizer = await asyncio.to_thread(VoskRecognizer, model)
     else:
         log.warning("no vosk model found (ELDERCARE_VOSK_MODEL or %s/vosk-model-*): keypad only", settings.data_dir)
-    return PhoneLine(line, await start_server(line, host.strip("[]"), int(port)), model)
+    if not settings.audiosocket:
+        return None, model
+    host, _, port = settings.audiosocket.rpartition(":")
+    if not host or not port.isdigit():
+        raise SystemExit(f"ELDERCARE_AUDIOSOCKET 应该是 HOST:PORT，现在是 {settings.audiosocket!r}")
+    return await start_server(line, host.strip("[]"), int(port)), model
 
 
 async def _demo_logins(context: AppContext) -> list[tuple[str, str, str]]:
@@ -131,17 +124,15 @@ async def serve(settings: Settings, host: str, port: int) -> None:
                                   webhook_url=settings.telegram_webhook_url,
                                   secret=settings.telegram_webhook_secret, redis_url=settings.redis_url)
         deliverers.append(TelegramDeliverer(send=TelegramSender(telegram), render=notice))
-    calls = CallRegistry()
-    mount_voice(app, calls, settings.voice_token)
+    line = Line(app[chat.ASSISTANT], EspeakSynthesizer(), None, sessions, CallRegistry(), clock=context.clock,
+                timing=CallTiming(barge_in_by_voice=settings.phone_barge_in), max_calls=settings.phone_max_calls)
+    mount_voice(app, line.registry, settings.voice_token, line)
     worker = OutboxWorker(sessions, deliverers)
     context.extras[outbox_pages.WORKER] = worker
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
-    timing = CallTiming(barge_in_by_voice=settings.phone_barge_in)
-    phone = await _open_phone_line(settings, Line(app[chat.ASSISTANT], EspeakSynthesizer(), None, sessions, calls,
-                                                  clock=context.clock, timing=timing,
-                                                  max_calls=settings.phone_max_calls)) if settings.audiosocket else None
+    audiosocket, model = await _open_phone_line(settings, line)
     if not settings.voice_token and not _is_loopback(host):
         log.warning("HTTP listens on %s without ELDERCARE_VOICE_TOKEN: /voice/calls only answers this machine", host)
     stop = asyncio.Event()
@@ -155,9 +146,10 @@ async def serve(settings: Settings, host: str, port: int) -> None:
     if settings.telegram_token:
         mode = f"webhook {settings.telegram_webhook_url}" if settings.telegram_webhook_url else "长轮询"
         print(f"  Telegram 机器人已连接（{mode}）", flush=True)
-    if phone is not None:
-        print(f"  电话接入 AudioSocket {settings.audiosocket}  语音识别："
-              f"{phone.model or '没有找到模型，只能按键（见 README：电话接入）'}", flush=True)
+    print(f"  网页电话 http://{host}:{port}/phone", flush=True)
+    if audiosocket is not None:
+        print(f"  电话接入 AudioSocket {settings.audiosocket}", flush=True)
+    print(f"  语音识别 {model or '没有找到模型，电话只能按键（见 docs/voice.md）'}", flush=True)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
@@ -168,8 +160,7 @@ async def serve(settings: Settings, host: str, port: int) -> None:
     finally:
         for task in tasks:
             task.cancel()
-        if phone is not None:
-            await close_line(phone.line, phone.server)
+        await close_line(line, audiosocket)
         await runner.cleanup()
         await webhooks.close()
         await engine.dispose()

@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -133,8 +133,11 @@ class Speaker:
 
 
 class Call:
-    def __init__(self, line: Line, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, call_id: str) -> None:
+    def __init__(self, line: Line, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, call_id: str,
+                 subtitles: Callable[[str], Awaitable[None]] | None = None) -> None:
         self.line = line
+        self.subtitles = subtitles
+        """Shows each reply's text as it is spoken (the browser phone), for callers who hear poorly."""
         self.reader = reader
         self.writer = writer
         self.call_id = call_id
@@ -228,6 +231,9 @@ class Call:
                                         timing.synth_seconds)
                  for r in replies]
         self.speaker.play(pause.join(p for p in parts if p))
+        if self.subtitles is not None:
+            with contextlib.suppress(ConnectionError):
+                await self.subtitles("\n".join(r.text for r in replies))
         return next((r.action for r in replies if r.action), None)
 
     async def _next_event(self) -> Event | None:
@@ -329,12 +335,17 @@ async def answer(line: Line, reader: asyncio.StreamReader, writer: asyncio.Strea
         log.warning("AudioSocket connection without a call UUID closed")
         writer.close()
         return
-    call = Call(line, reader, writer, first.call_id)
+    await take(Call(line, reader, writer, first.call_id))
+
+
+async def take(call: Call) -> None:
+    """Hold the call, unless the line is full: then it goes straight back (outcome ``transfer``)."""
+    line = call.line
     if len(line.calls) > line.max_calls:
-        log.warning("call %s: the line is full (%d calls), handed back to the dialplan", call.call_id, line.max_calls)
+        log.warning("call %s: the line is full (%d calls), handed back", call.call_id, line.max_calls)
         line.registry.finish(call.call_id, "transfer", time.monotonic())
-        writer.write(encode(Kind.HANGUP))
-        writer.close()
+        call.writer.write(encode(Kind.HANGUP))
+        call.writer.close()
         return
     log.info("call %s started", call.call_id)
     outcome = await call.run()
@@ -345,23 +356,32 @@ async def start_server(line: Line, host: str, port: int) -> asyncio.Server:
     """Listen for Asterisk's AudioSocket connections."""
 
     async def on_connect(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        line.calls.add(task)
-        try:
-            await answer(line, reader, writer)
-        except Exception:
-            log.exception("AudioSocket connection failed")
-            writer.close()
-        finally:
-            line.calls.discard(task)
+        with counted(line):
+            try:
+                await answer(line, reader, writer)
+            except Exception:
+                log.exception("AudioSocket connection failed")
+                writer.close()
 
     return await asyncio.start_server(on_connect, host, port)
 
 
-async def close_line(line: Line, server: asyncio.Server) -> None:
+@contextlib.contextmanager
+def counted(line: Line) -> Iterator[None]:
+    """The current task counts as one of the line's calls while inside."""
+    task = asyncio.current_task()
+    assert task is not None
+    line.calls.add(task)
+    try:
+        yield
+    finally:
+        line.calls.discard(task)
+
+
+async def close_line(line: Line, server: asyncio.Server | None) -> None:
     """Stop answering and end the calls in progress (each still tells the dialplan how it ended)."""
-    server.close()
+    if server is not None:
+        server.close()
     for task in list(line.calls):
         task.cancel()
     await asyncio.gather(*line.calls, return_exceptions=True)

@@ -1,6 +1,7 @@
-"""The dialplan's side door (CONTRACTS.md §5): ``POST /voice/calls`` registers a caller's number
-under the call's UUID before the audio connects; ``GET /voice/calls/{uuid}`` says how the audio
-part ended (``transfer`` → the dialplan dials a person; ``hangup``).
+"""The line's HTTP side. The dialplan's side door (CONTRACTS.md §5): ``POST /voice/calls``
+registers a caller's number under the call's UUID before the audio connects; ``GET
+/voice/calls/{uuid}`` says how the audio part ended (``transfer`` → the dialplan dials a person;
+``hangup``). And ``/phone/ws``, the line for a browser (``voice.websocket``; the page is ``/phone``).
 
 Only the PBX may call these: with ``ELDERCARE_VOICE_TOKEN`` set, requests must carry it as
 ``Authorization: Bearer …``; without it, only clients on this machine are served.
@@ -15,15 +16,19 @@ import logging
 import time
 import uuid
 from functools import partial
+from urllib.parse import urlsplit
 
 from aiohttp import web
 from pydantic import BaseModel, Field, ValidationError
 
 from care.people import normalise_phone
+from voice.call import Line
 from voice.registry import CallRegistry
+from voice.websocket import answer_websocket
 
 log = logging.getLogger(__name__)
 REGISTRY = web.AppKey("voice_calls", CallRegistry)
+LINE = web.AppKey("phone_line", Line)
 TOKEN = web.AppKey("voice_token", str)
 MAX_BODY = 4096
 
@@ -87,8 +92,18 @@ async def call_outcome(request: web.Request) -> web.Response:
     return web.json_response({"uuid": call_id, "outcome": request.app[REGISTRY].outcome(call_id, time.monotonic())})
 
 
-def mount(app: web.Application, registry: CallRegistry, token: str | None) -> None:
+async def phone_socket(request: web.Request) -> web.StreamResponse:
+    origin = request.headers.get("Origin")
+    if origin and urlsplit(origin).netloc != request.host:  # another site's page may not ring the line
+        return _refuse(403, "只接受本站页面的通话。")
+    return await answer_websocket(request.app[LINE], request)
+
+
+def mount(app: web.Application, registry: CallRegistry, token: str | None, line: Line | None = None) -> None:
     app[REGISTRY] = registry
     app[TOKEN] = token or ""
     app.router.add_post("/voice/calls", register_call)
     app.router.add_get("/voice/calls/{uuid}", call_outcome)
+    if line is not None:
+        app[LINE] = line
+        app.router.add_get("/phone/ws", phone_socket)

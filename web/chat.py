@@ -51,6 +51,12 @@ async def page(request: web.Request) -> web.Response:
     return render(request, "chat.html")
 
 
+@routes.get("/phone")
+async def phone_page(request: web.Request) -> web.Response:
+    """The hotline in a browser (its socket, ``/phone/ws``, is the phone line's: ``voice.http``)."""
+    return render(request, "phone.html")
+
+
 @routes.post("/api/chat")
 async def chat(request: web.Request) -> web.Response:
     session = _session(request)

@@ -11,7 +11,9 @@ from tests.conftest import require_or_skip
 
 CHROMIUM = os.environ.get("ELDERCARE_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-quic"]
+        "--disable-sync", "--no-first-run", "--disable-quic",
+        # A microphone for the browser phone: Chromium's fake device, no permission prompt.
+        "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"]
 
 
 @pytest.fixture

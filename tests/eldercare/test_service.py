@@ -78,3 +78,4 @@ def test_serve_starts_warms_its_models_answers_and_stops(tmp_path) -> None:
     assert server.returncode == 0, err
     assert f"http://127.0.0.1:{port}/staff" in out
     assert f"电话接入 AudioSocket 127.0.0.1:{phone}" in out and "只能按键" in out  # no vosk model in a bare data dir
+    assert f"http://127.0.0.1:{port}/phone" in out
