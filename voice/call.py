@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from assistant import Assistant, Reply, Turn, UserRef, identify
+from assistant.speech import to_speech
 from assistant.types import ANONYMOUS
 from care.catalog import TZ
 from care.db import SessionFactory
@@ -74,8 +75,11 @@ class Line:
     timing: CallTiming = field(default_factory=CallTiming)
     endpointer: Callable[[], Endpointer] = Endpointer
     max_calls: int = 20
-    """Calls at once; one more is handed straight back to the dialplan (outcome ``transfer``)."""
+    """Phone calls at once; one more is handed straight back to the dialplan (outcome ``transfer``)."""
+    max_browser_calls: int = 5
+    """Browser calls at once, counted apart: anyone can open the page, and phone callers come first."""
     calls: set[asyncio.Task[None]] = field(default_factory=set, repr=False)
+    browser_calls: set[asyncio.Task[None]] = field(default_factory=set, repr=False)
 
 
 @dataclass(frozen=True)
@@ -124,7 +128,8 @@ class Speaker:
         try:
             for i, frame in enumerate(frames):
                 self.writer.write(frame)
-                await asyncio.wait_for(self.writer.drain(), self.timing.write_seconds)
+                async with asyncio.timeout(self.timing.write_seconds):  # not wait_for: on 3.11 it can lose a stop()
+                    await self.writer.drain()
                 delay = started + (i + 1 - self.PREBUFFER) * self.timing.frame_seconds - loop.time()
                 if delay > 0:
                     await asyncio.sleep(delay)
@@ -134,10 +139,12 @@ class Speaker:
 
 class Call:
     def __init__(self, line: Line, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, call_id: str,
-                 subtitles: Callable[[str], Awaitable[None]] | None = None) -> None:
+                 subtitles: Callable[[str], Awaitable[None]] | None = None, *, browser: bool = False) -> None:
         self.line = line
         self.subtitles = subtitles
         """Shows each reply's text as it is spoken (the browser phone), for callers who hear poorly."""
+        self.browser = browser
+        """A browser call: nobody can be put through, so the caller is told whom to ring instead."""
         self.reader = reader
         self.writer = writer
         self.call_id = call_id
@@ -171,10 +178,7 @@ class Call:
             self.speaker.stop()
             await asyncio.gather(*workers, return_exceptions=True)
             self.line.registry.finish(self.call_id, outcome, time.monotonic())
-            with contextlib.suppress(ConnectionError, TimeoutError):
-                self.writer.write(encode(Kind.HANGUP))
-                await asyncio.wait_for(self.writer.drain(), self.line.timing.write_seconds)
-            self.writer.close()
+            await hang_up(self.writer, self.line.timing)
         return outcome
 
     async def _identify(self) -> UserRef:
@@ -224,12 +228,15 @@ class Call:
 
     async def _say(self, replies: list[Reply]) -> str | None:
         """Start playing the replies (one after another); returns the action they carry, if any."""
+        if self.browser and any(r.action == "transfer" for r in replies):
+            replies = [Reply(P.NO_TRANSFER_ONLINE, speak=to_speech(P.NO_TRANSFER_ONLINE), action="hangup")]
         timing = self.line.timing
         pause = b"\x00" * (int(SAMPLE_RATE * timing.pause_seconds) * 2)
-        parts = [await asyncio.wait_for(self.line.synthesizer.synthesize(r.speak or r.text,
-                                                                         slow=r.extras.get("rate") == "slow"),
-                                        timing.synth_seconds)
-                 for r in replies]
+        parts = []
+        for reply in replies:
+            async with asyncio.timeout(timing.synth_seconds):
+                parts.append(await self.line.synthesizer.synthesize(reply.speak or reply.text,
+                                                                    slow=reply.extras.get("rate") == "slow"))
         self.speaker.play(pause.join(p for p in parts if p))
         if self.subtitles is not None:
             with contextlib.suppress(ConnectionError):
@@ -338,14 +345,26 @@ async def answer(line: Line, reader: asyncio.StreamReader, writer: asyncio.Strea
     await take(Call(line, reader, writer, first.call_id))
 
 
+async def hang_up(writer: asyncio.StreamWriter, timing: CallTiming) -> None:
+    with contextlib.suppress(ConnectionError, TimeoutError):
+        writer.write(encode(Kind.HANGUP))
+        async with asyncio.timeout(timing.write_seconds):
+            await writer.drain()
+    writer.close()
+
+
 async def take(call: Call) -> None:
-    """Hold the call, unless the line is full: then it goes straight back (outcome ``transfer``)."""
+    """Hold the call, unless its part of the line is full: then it goes straight back (outcome
+    ``transfer``: the dialplan puts a person on; a browser is told the line is busy)."""
     line = call.line
-    if len(line.calls) > line.max_calls:
-        log.warning("call %s: the line is full (%d calls), handed back", call.call_id, line.max_calls)
+    calls, most = (line.browser_calls, line.max_browser_calls) if call.browser else (line.calls, line.max_calls)
+    if len(calls) > most:
+        log.warning("call %s: the line is full (%d calls), handed back", call.call_id, most)
         line.registry.finish(call.call_id, "transfer", time.monotonic())
-        call.writer.write(encode(Kind.HANGUP))
-        call.writer.close()
+        if call.subtitles is not None:
+            with contextlib.suppress(ConnectionError):
+                await call.subtitles(P.LINE_BUSY)
+        await hang_up(call.writer, line.timing)
         return
     log.info("call %s started", call.call_id)
     outcome = await call.run()
@@ -367,21 +386,23 @@ async def start_server(line: Line, host: str, port: int) -> asyncio.Server:
 
 
 @contextlib.contextmanager
-def counted(line: Line) -> Iterator[None]:
-    """The current task counts as one of the line's calls while inside."""
+def counted(line: Line, *, browser: bool = False) -> Iterator[None]:
+    """The current task counts as one of the line's (phone or browser) calls while inside."""
     task = asyncio.current_task()
     assert task is not None
-    line.calls.add(task)
+    calls = line.browser_calls if browser else line.calls
+    calls.add(task)
     try:
         yield
     finally:
-        line.calls.discard(task)
+        calls.discard(task)
 
 
 async def close_line(line: Line, server: asyncio.Server | None) -> None:
     """Stop answering and end the calls in progress (each still tells the dialplan how it ended)."""
     if server is not None:
         server.close()
-    for task in list(line.calls):
+    calls = [*line.calls, *line.browser_calls]
+    for task in calls:
         task.cancel()
-    await asyncio.gather(*line.calls, return_exceptions=True)
+    await asyncio.gather(*calls, return_exceptions=True)

@@ -37,8 +37,7 @@ class SocketWriter:
             await self.socket.send_bytes(data)
 
     def close(self) -> None:
-        if not self.socket.closed:
-            asyncio.get_running_loop().create_task(self.socket.close())
+        """Closed by ``answer_websocket`` when the call ends (a stream writer's close is immediate)."""
 
     async def subtitles(self, text: str) -> None:
         if self.socket.closed:
@@ -46,25 +45,57 @@ class SocketWriter:
         await self.socket.send_json({"say": text})
 
 
-async def _pump(socket: web.WebSocketResponse, reader: asyncio.StreamReader) -> None:
-    """The browser's frames into the stream the call reads; the socket's end is the call's end."""
+class SocketReader:
+    """What a call reads from (``readexactly``), fed by the browser's messages. Holds at most
+    ``limit`` bytes: beyond that the pump stops taking messages, so a caller cannot fill memory."""
+
+    def __init__(self, limit: int = 256 * 1024) -> None:
+        self.limit = limit
+        self._buffer = bytearray()
+        self._ended = False
+        self._changed = asyncio.Condition()
+
+    async def feed(self, data: bytes) -> None:
+        async with self._changed:
+            await self._changed.wait_for(lambda: len(self._buffer) < self.limit or self._ended)
+            self._buffer += data
+            self._changed.notify_all()
+
+    async def end(self) -> None:
+        async with self._changed:
+            self._ended = True
+            self._changed.notify_all()
+
+    async def readexactly(self, n: int) -> bytes:
+        async with self._changed:
+            await self._changed.wait_for(lambda: len(self._buffer) >= n or self._ended)
+            if len(self._buffer) < n:
+                raise asyncio.IncompleteReadError(bytes(self._buffer), n)
+            data, self._buffer = bytes(self._buffer[:n]), self._buffer[n:]
+            self._changed.notify_all()
+            return data
+
+
+async def _pump(socket: web.WebSocketResponse, reader: SocketReader) -> None:
+    """The browser's frames into what the call reads; the socket's end is the call's end."""
     try:
         async for message in socket:
             if message.type == WSMsgType.BINARY:
-                reader.feed_data(message.data)
+                await reader.feed(message.data)
     finally:
-        reader.feed_eof()
+        await reader.end()
 
 
 async def answer_websocket(line: Line, request: web.Request) -> web.WebSocketResponse:
     socket = web.WebSocketResponse(max_msg_size=64 * 1024, heartbeat=30)
     await socket.prepare(request)
-    reader = asyncio.StreamReader()
+    reader = SocketReader()
     writer = SocketWriter(socket)
     pump = asyncio.create_task(_pump(socket, reader))
-    with counted(line):
+    with counted(line, browser=True):
         try:
-            await take(Call(line, reader, writer, str(uuid.uuid4()), subtitles=writer.subtitles))  # type: ignore[arg-type]
+            await take(Call(line, reader, writer, str(uuid.uuid4()), subtitles=writer.subtitles,  # type: ignore[arg-type]
+                            browser=True))
         finally:
             pump.cancel()
             with contextlib.suppress(asyncio.CancelledError):

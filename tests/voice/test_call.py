@@ -423,3 +423,4 @@ async def test_a_caller_who_confirms_and_hangs_up_at_once_still_gets_the_order(b
     await caller.hang_up()  # in the same breath
     await asyncio.sleep(0.5)
     assert len(await _orders(demo)) == 1
+

@@ -66,13 +66,23 @@
     carry -= input.length;
   }
 
-  async function listen() {
-    try {
-      mic = await navigator.mediaDevices.getUserMedia({audio: {echoCancellation: true, noiseSuppression: true}});
-    } catch (error) {
-      status.textContent = "没有麦克风，请用按键。";
+  async function listen(call) {
+    if (!window.isSecureContext || !navigator.mediaDevices) {
+      status.textContent = "这个网址用不了麦克风（需要 https），请用按键。";
       return;
     }
+    let stream;
+    try {
+      stream = await navigator.mediaDevices.getUserMedia({audio: {echoCancellation: true, noiseSuppression: true}});
+    } catch (error) {
+      if (socket === call) status.textContent = "没有麦克风，请用按键。";
+      return;
+    }
+    if (socket !== call || call.readyState !== WebSocket.OPEN) {  // hung up while the browser asked
+      stream.getTracks().forEach((t) => t.stop());
+      return;
+    }
+    mic = stream;
     const source = audio.createMediaStreamSource(mic);
     processor = audio.createScriptProcessor(2048, 1, 1);
     processor.onaudioprocess = speak;
@@ -99,30 +109,34 @@
     await audio.resume();
     playAt = 0; carry = 0; pending = [];
     const scheme = location.protocol === "https:" ? "wss://" : "ws://";
-    socket = new WebSocket(scheme + location.host + "/phone/ws");
-    socket.binaryType = "arraybuffer";
+    const call = new WebSocket(scheme + location.host + "/phone/ws");
+    socket = call;
+    call.binaryType = "arraybuffer";
     status.textContent = "正在接通……";
     callButton.disabled = true;
-    socket.addEventListener("open", () => {
+    call.addEventListener("open", () => {
       hangupButton.disabled = false;
       keys.forEach((k) => { k.disabled = false; });
       status.textContent = "通话中：请按键。";
-      listen();
+      listen(call);
     });
-    socket.addEventListener("message", (event) => {
+    call.addEventListener("message", (event) => {
       if (typeof event.data === "string") subtitles.textContent = JSON.parse(event.data).say;
       else hear(new Uint8Array(event.data));
     });
-    socket.addEventListener("close", ended);
+    call.addEventListener("close", ended);
   });
 
   hangupButton.addEventListener("click", () => {
     if (socket) { socket.send(frame(HANGUP, new Uint8Array(0))); socket.close(); }
   });
 
-  keys.forEach((key) => key.addEventListener("click", () => {
-    if (socket && socket.readyState === WebSocket.OPEN) {
-      socket.send(frame(DTMF, new TextEncoder().encode(key.dataset.key)));
-    }
-  }));
+  function press(digit) {
+    if (socket && socket.readyState === WebSocket.OPEN) socket.send(frame(DTMF, new TextEncoder().encode(digit)));
+  }
+
+  keys.forEach((key) => key.addEventListener("click", () => press(key.dataset.key)));
+  document.addEventListener("keydown", (event) => {  // a computer's keyboard works as the keypad too
+    if (/^[0-9*#]$/.test(event.key)) press(event.key);
+  });
 })();
