@@ -120,6 +120,10 @@ async def _run(assistant: Assistant, sessions, recognizer: VoskRecognizer | None
 
 
 def _rss_mb() -> float:
+    """Resident memory now (not the peak: other benchmarks may have run in this process)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -141,7 +145,7 @@ async def _main() -> None:
         recognizer = VoskRecognizer(Path(spec.origin).parent / "model")
         print(f"vosk model loaded in {time.perf_counter() - started:.1f} s, +{_rss_mb() - before:.0f} MB")
         print("\n| calls at once | first sound p50 / max ms | key → answer p50 / max ms | "
-              "speech end → answer p50 / max ms | peak RSS MB |")
+              "speech end → answer p50 / max ms | RSS after MB |")
         print("|---:|---:|---:|---:|---:|")
         for calls in CALLS:
             results = await _run(assistant, sessions, recognizer, calls)
