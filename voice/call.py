@@ -204,8 +204,9 @@ class Call:
                 return "hangup"
             heard_nothing = event is None or (event.kind == "speech" and not event.text)
             silences = silences + 1 if heard_nothing else 0
-            if silences > self.line.timing.max_silences or time.monotonic() > deadline:
-                goodbye = P.NO_ANSWER_GOODBYE if silences else P.LONG_CALL_GOODBYE
+            too_long = time.monotonic() > deadline
+            if silences > self.line.timing.max_silences or too_long:
+                goodbye = P.LONG_CALL_GOODBYE if too_long else P.NO_ANSWER_GOODBYE
                 await self._say([Reply(goodbye, speak=goodbye)])
                 await self.speaker.wait_idle()
                 return "hangup"

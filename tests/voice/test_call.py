@@ -424,3 +424,13 @@ async def test_a_caller_who_confirms_and_hangs_up_at_once_still_gets_the_order(b
     await asyncio.sleep(0.5)
     assert len(await _orders(demo)) == 1
 
+
+
+async def test_a_call_going_on_for_too_long_is_ended_politely(demo) -> None:
+    async with switchboard(demo, CallTiming(frame_seconds=0.0, no_input_seconds=30, max_call_seconds=0.5)) as board:
+        caller, call_id = await board.call()
+        await board.ears.next_answer()
+        await asyncio.sleep(0.6)
+        await caller.press("*")  # still pressing keys after the time is up
+        await asyncio.wait_for(caller.hung_up.wait(), 10)
+        assert board.outcome(call_id) == "hangup" and len(board.ears.turns) == 1
