@@ -65,9 +65,13 @@ def _configure_sqlite(engine: AsyncEngine, *, begin: str, read_only: bool = Fals
 
 
 def _reader_for(engine: AsyncEngine) -> AsyncEngine | None:
-    """A read-only engine beside a file SQLite engine; disposed with it. None where none is needed."""
+    """Where reading sessions go: on PostgreSQL the same pool in autocommit (a read is one round trip,
+    not BEGIN, SELECT, ROLLBACK; under READ COMMITTED each statement saw its own snapshot anyway); on a
+    SQLite file a read-only engine of its own, disposed with the writer's. None: the writer's sessions."""
+    if not is_sqlite(engine):
+        return engine.execution_options(isolation_level="AUTOCOMMIT")
     database = engine.url.database or ""
-    if not is_sqlite(engine) or database in ("", ":memory:") or "mode=memory" in str(engine.url):
+    if database in ("", ":memory:") or "mode=memory" in str(engine.url):
         return None
     reader = create_async_engine(engine.url, async_creator=_sqlite_connector(engine.url), pool_size=READERS,
                                  max_overflow=0, pool_timeout=60)
@@ -86,7 +90,8 @@ class Sessions(async_sessionmaker[AsyncSession]):
 
     On SQLite the one writing connection is shared in turn, and a reading session uses a connection
     of its own, so a turn that only reads never queues behind a placement (WAL lets readers run beside
-    the writer and see every commit made before they began). On PostgreSQL both are the same pool.
+    the writer and see every commit made before they began). On PostgreSQL both use the same pool;
+    reading sessions run without a transaction of their own.
     """
 
     def __init__(self, engine: AsyncEngine, **kw: Any) -> None:
@@ -95,6 +100,16 @@ class Sessions(async_sessionmaker[AsyncSession]):
 
     def reading(self) -> AsyncSession:
         return self(bind=self.reader) if self.reader is not None else self()
+
+    @property
+    def one_statement_writes(self) -> bool:
+        """True on PostgreSQL, where work done in one statement may run outside a transaction."""
+        return not is_sqlite(self.kw["bind"])
+
+    def autocommit(self) -> AsyncSession:
+        """A session whose every statement commits by itself (PostgreSQL; see ``one_statement_writes``)."""
+        assert self.one_statement_writes and self.reader is not None
+        return self(bind=self.reader)
 
 
 SessionFactory = Sessions
