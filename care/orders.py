@@ -1,8 +1,9 @@
 """Placing orders into station queues and moving them through their lifecycle.
 
-Every operation runs in one transaction: capacity, order row, order event and outbox rows commit
-together or not at all. Capacity is taken with a single conditional ``UPDATE`` so it can never be
-oversold, whatever the number of concurrent placements, on SQLite and on PostgreSQL.
+Every operation is atomic: capacity, order row, order event and outbox rows commit together or not
+at all (one transaction; a placement on PostgreSQL, one statement). Capacity is taken with a single
+conditional ``UPDATE`` so it can never be oversold, whatever the number of concurrent placements,
+on SQLite and on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -269,8 +270,10 @@ async def place_order(
 ) -> Placed:
     """Place one order; a retry with the same idempotency key returns the first order unchanged.
 
-    The capacity ``UPDATE`` is the last statement before commit, so the slot's row lock is held
-    for as short a time as possible when many people book the same window.
+    Capacity, order, event and outbox rows are written together or not at all: on PostgreSQL as one
+    statement outside a transaction (``_placement_statement``), on SQLite in one transaction whose
+    capacity ``UPDATE`` comes last. Either way the slot is held as briefly as possible when many
+    people book the same window.
     """
     catalog = catalog or default_catalog()
     one_statement = sessions.one_statement_writes
