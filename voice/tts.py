@@ -1,10 +1,11 @@
-"""Mandarin speech for the phone line: pyttsx3 over espeak-ng, returned as 8 kHz 16-bit PCM.
+"""Mandarin speech for the phone line: espeak-ng, returned as 8 kHz 16-bit PCM.
 
-``EspeakSynthesizer`` turns a reply into pinyin, has espeak-ng speak it through pyttsx3, resamples the
-22 050 Hz result to 8 kHz with soxr, trims silence to about 100 ms each side, pads to whole 20 ms
-frames (320 bytes) and keeps recent results in a bounded LRU cache keyed by ``(text, slow)``.
+``EspeakSynthesizer`` turns a reply into pinyin, has ``espeak-ng`` speak it (a process of its own
+per prompt), resamples the 22 050 Hz result to 8 kHz with soxr, trims silence to about 100 ms each
+side, pads to whole 20 ms frames (320 bytes) and keeps recent results in a bounded LRU cache keyed
+by ``(text, slow)``.
 
-Measured on espeak-ng 1.51 (Debian) with pyttsx3 2.99:
+Measured on espeak-ng 1.51 (Debian):
 
 - Voice ``cmn-latn-pinyin``. Debian's ``cmn`` voice turns Hanzi into tone-numbered pinyin and then reads
   that as English: ``espeak-ng -x -v cmn 您好`` gives ``(en)nI55nt'u:55 h,eI55@55Tr'i:55``, i.e.
@@ -20,45 +21,33 @@ Measured on espeak-ng 1.51 (Debian) with pyttsx3 2.99:
   pypinyin reads the 一 of 十一点 as yì, so a 一 that follows a numeral is spoken yī.
 - Rate: espeak's Mandarin runs at 2.7 syllables/s (pauses included) at 150 wpm and 3.3 at its
   default 175; 150 suits elderly callers, 110 (0.73x) is the "say it again slowly" rate.
-- Volume 0.8: at full volume espeak's samples reach 32 753 and the 8 kHz resample clips (8 samples
-  in a 7 s prompt); at 0.8 the peak is 29 779.
-- pyttsx3 is reliable only with two waits: the first ``runAndWait()`` may return before the file is
-  written, and a rate change may land one utterance late. An empty ``runAndWait()`` after ``init`` and
-  ``_espeak.Synchronize()`` after each ``setProperty``/``runAndWait`` gave 0 wrong files in 600 calls
-  alternating two rates (48 wrong in 200 without them). Its first utterance is byte-identical to
-  ``espeak-ng --stdout``; later ones differ by up to ~1% in length, since espeak's pitch-flutter
-  index (a static in wavegen.c) runs on between utterances: same pitch, spectrum and loudness
-  contour. A short uncached prompt takes 16-23 ms (p50, resampling included) against 14 ms for a
-  bare ``espeak-ng`` subprocess, and both finish 10 concurrent prompts in about 230 ms on this
-  2-CPU machine: no reason to leave pyttsx3, the design's choice.
-- pyttsx3 keeps one espeak engine per process (``pyttsx3.init`` caches it per driver and libespeak
-  has one global synthesis callback), and engines are not thread-safe: every pyttsx3 call runs on one
-  module-wide worker thread that all synthesizers share. The driver prints "Audio saved to ..." for
-  every file; that module's ``print`` is silenced (only that module's: other threads' output is untouched).
+- Amplitude 80 of 200: at espeak's default 100 the samples reach 32 753 and the 8 kHz resample clips
+  (8 samples in a 7 s prompt); at 80 the peak is about 29 800.
+- Why a process and not pyttsx3 (the design's first choice, in this process through libespeak): under
+  the test suite pyttsx3's espeak driver crashed the whole Python process once (a segmentation fault
+  in ``_espeak.Synth`` on its worker thread, seen in CI) — on the phone line that would end every
+  call, chat and console session at once. A bare ``espeak-ng`` process took 14 ms per short prompt
+  against 16-23 ms through pyttsx3, and needs none of pyttsx3's waits (a first ``runAndWait`` that
+  returns before the file exists, a rate change applied one utterance late).
 """
 
 import asyncio
-import functools
+import io
 import re
-import tempfile
 import unicodedata
 import wave
 from collections import OrderedDict
-from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import NamedTuple, Protocol
 
 import cn2an
 import numpy as np
-import pyttsx3
 import soxr
 from pypinyin import Style, lazy_pinyin
-from pyttsx3.drivers import _espeak
-from pyttsx3.drivers import espeak as espeak_driver
 
 from voice.audiosocket import FRAME_BYTES, SAMPLE_RATE
 
-_VOLUME = 0.8
+ESPEAK = "espeak-ng"
+_AMPLITUDE = 80  # of espeak's 0-200 (default 100): at full level the 8 kHz resample clipped
 _SILENCE = 300  # |sample| at or below this counts as silence (about -40 dBFS)
 _MARGIN = SAMPLE_RATE // 10  # 100 ms of silence kept before and after speech
 
@@ -116,43 +105,16 @@ def to_pinyin(text: str) -> str:
     return text if re.search("[A-Za-z]", text) else ""
 
 
-class _Engine:
-    """The process's pyttsx3 espeak engine; used only on ``_WORKER``."""
-
-    def __init__(self) -> None:
-        espeak_driver.print = _silent  # type: ignore[attr-defined]  # "Audio saved to …" for every file
-        self._engine = pyttsx3.init("espeak")
-        self._engine.setProperty("volume", _VOLUME)
-        _espeak.Synchronize()
-        self._engine.runAndWait()  # the first run can return before its file is written
-        _espeak.Synchronize()
-        self._dir = tempfile.TemporaryDirectory(prefix="eldercare-tts-")
-        self._wav = Path(self._dir.name) / "speech.wav"
-
-    def render(self, text: str, voice: str, rate: int) -> tuple[np.ndarray, int]:
-        """Samples (int16) and sample rate of espeak speaking ``text``."""
-        self._wav.unlink(missing_ok=True)
-        self._engine.setProperty("voice", voice)
-        _espeak.Synchronize()
-        self._engine.setProperty("rate", rate)
-        _espeak.Synchronize()
-        self._engine.save_to_file(text, str(self._wav))
-        self._engine.runAndWait()
-        _espeak.Synchronize()
-        with wave.open(str(self._wav), "rb") as wav:
-            return np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2"), wav.getframerate()
-
-
-def _silent(*_args: object, **_kwargs: object) -> None:
-    """Stands in for ``print`` inside pyttsx3's espeak driver."""
-
-
-_WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="espeak-tts")
-
-
-@functools.cache
-def _engine() -> _Engine:
-    return _Engine()
+async def _render(text: str, voice: str, rate: int) -> tuple[np.ndarray, int]:
+    """Samples (int16) and sample rate of espeak-ng speaking ``text``, in a process of its own."""
+    process = await asyncio.create_subprocess_exec(
+        ESPEAK, "-v", voice, "-s", str(rate), "-a", str(_AMPLITUDE), "--stdout", "--", text,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await process.communicate()
+    if process.returncode != 0:
+        raise RuntimeError(f"espeak-ng failed ({process.returncode}): {err.decode(errors='replace')[:200]}")
+    with wave.open(io.BytesIO(out), "rb") as wav:
+        return np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2"), wav.getframerate()
 
 
 def _to_phone_pcm(samples: np.ndarray, rate: int) -> bytes:
@@ -166,12 +128,8 @@ def _to_phone_pcm(samples: np.ndarray, rate: int) -> bytes:
     return pcm.astype("<i2").tobytes()
 
 
-def _speak(spoken: str, voice: str, rate: int) -> bytes:
-    return _to_phone_pcm(*_engine().render(spoken, voice, rate))
-
-
 class EspeakSynthesizer:
-    """``Synthesizer`` on espeak-ng via pyttsx3, with an LRU cache; use it from one event loop."""
+    """``Synthesizer`` on espeak-ng, with an LRU cache; use it from one event loop."""
 
     def __init__(
         self, *, voice: str = "cmn-latn-pinyin", rate: int = 150, slow_rate: int = 110, cache_size: int = 256
@@ -200,8 +158,7 @@ class EspeakSynthesizer:
         self._misses += 1
         pcm = b""
         if spoken := to_pinyin(text):
-            rate = self.slow_rate if slow else self.rate
-            pcm = await asyncio.get_running_loop().run_in_executor(_WORKER, _speak, spoken, self.voice, rate)
+            pcm = _to_phone_pcm(*await _render(spoken, self.voice, self.slow_rate if slow else self.rate))
         self._cache[key] = pcm
         while len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)

@@ -136,7 +136,7 @@ def test_voice_speaks_mandarin_not_tone_numbers(synth: EspeakSynthesizer, text: 
     assert spoken.count("_|") == spoken_chars(text)  # one syllable per character or digit
 
 
-async def test_pyttsx3_uses_the_configured_voice(synth: EspeakSynthesizer) -> None:
+async def test_the_configured_voice_is_used(synth: EspeakSynthesizer) -> None:
     def speech_seconds(wav: bytes) -> float:
         loud = np.flatnonzero(np.abs(np.frombuffer(wav[44:], dtype="<i2").astype(np.int32)) > 300)
         return (loud[-1] - loud[0]) / 22050
