@@ -73,14 +73,19 @@ async def test_a_new_order_reaches_the_station_staff_with_buttons_and_the_family
     assert family.markup is None
 
 
+def new_order_message(staffed, code: str) -> dict:  # type: ignore[no-untyped-def]
+    """The new-order message hz-xinhua's manager got for ``code`` (with its buttons)."""
+    return next(m for (chat, _), m in staffed.telegram.messages.items()
+                if chat == XINHUA and m["text"].startswith(f"新订单{code}"))
+
+
 async def test_staff_accept_the_order_once_and_the_family_is_told(staffed, lijuan) -> None:  # type: ignore[no-untyped-def]
     code = await book(staffed, lijuan)
     await deliver(staffed)
     staffed.telegram.clear()
 
     # Another station's manager cannot press it (a forwarded message, say).
-    xinhua_message = next(m for (chat, _), m in staffed.telegram.messages.items()
-                          if chat == XINHUA and m["text"].startswith(f"新订单{code}"))
+    xinhua_message = new_order_message(staffed, code)
     accept = OrderActionCallback(code=code, action="accept").pack()
     await staffed.feed(staffed.updates.press(XINGFU, xinhua_message, accept, name="吴丽"))
     [alert] = staffed.telegram.of("answerCallbackQuery")
@@ -124,8 +129,7 @@ async def test_rejecting_asks_for_a_reason_first(staffed, lijuan) -> None:  # ty
     code = await book(staffed, lijuan)
     await deliver(staffed)
     staffed.telegram.clear()
-    message = next(m for (chat, _), m in staffed.telegram.messages.items()
-                   if chat == XINHUA and m["text"].startswith(f"新订单{code}"))
+    message = new_order_message(staffed, code)
     reject = OrderActionCallback(code=code, action="reject").pack()
     await staffed.feed(staffed.updates.press(XINHUA, message, reject, name="陈晓燕"))
     await staffed.feed(staffed.updates.press(XINHUA, message, reject, name="陈晓燕"))  # double tap: asks again
@@ -154,8 +158,7 @@ async def test_rejecting_asks_for_a_reason_first(staffed, lijuan) -> None:  # ty
 async def test_a_reject_can_be_called_off(staffed, lijuan) -> None:  # type: ignore[no-untyped-def]
     code = await book(staffed, lijuan)
     await deliver(staffed)
-    message = next(m for (chat, _), m in staffed.telegram.messages.items()
-                   if chat == XINHUA and m["text"].startswith(f"新订单{code}"))
+    message = new_order_message(staffed, code)
     await staffed.feed(staffed.updates.press(XINHUA, message, OrderActionCallback(code=code, action="reject").pack()))
     await staffed.say(XINHUA, "取消", name="陈晓燕")
     assert staffed.telegram.sent(XINHUA)[-1].text == texts.REJECT_CANCELLED.format(code=code)

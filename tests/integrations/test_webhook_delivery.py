@@ -148,27 +148,24 @@ async def test_no_answer_within_the_timeout_counts_as_a_failure(demo, receiver, 
         await deliverer.close()
 
 
-async def test_an_unreachable_receiver_is_a_failure(demo, clock, unused_tcp_port) -> None:  # type: ignore[no-untyped-def]
-    url = f"http://127.0.0.1:{unused_tcp_port}/hook"
-    deliverer = WebhookDeliverer({"hz-xinhua": WebhookTarget(station="hz-xinhua", url=url, secret=SECRET)}, timeout=2)
+async def _deliver_once_to(demo, clock, url: str, **options):  # type: ignore[no-untyped-def]
+    """One worker round with hz-xinhua's webhook at ``url``; the counts and the station's rows after it."""
+    deliverer = WebhookDeliverer({"hz-xinhua": WebhookTarget(station="hz-xinhua", url=url, secret=SECRET)}, **options)
     worker = OutboxWorker(demo.sessions, [deliverer], clock=clock, policy=NO_JITTER)
     try:
         counts = await worker.run_once()
     finally:
         await deliverer.close()
-    rows = await station_rows(demo, await station_id(demo))
+    return counts, await station_rows(demo, await station_id(demo))
+
+
+async def test_an_unreachable_receiver_is_a_failure(demo, clock, unused_tcp_port) -> None:  # type: ignore[no-untyped-def]
+    counts, rows = await _deliver_once_to(demo, clock, f"http://127.0.0.1:{unused_tcp_port}/hook", timeout=2)
     assert counts.failed == len(rows) > 0
     assert all("连接失败" in (r.last_error or "") for r in rows)
 
 
 async def test_a_redirect_is_not_followed_and_counts_as_a_failure(demo, receiver, clock) -> None:  # type: ignore[no-untyped-def]
-    url = receiver.url.replace("/hook", "/moved")
-    deliverer = WebhookDeliverer({"hz-xinhua": WebhookTarget(station="hz-xinhua", url=url, secret=SECRET)})
-    worker = OutboxWorker(demo.sessions, [deliverer], clock=clock, policy=NO_JITTER)
-    try:
-        counts = await worker.run_once()
-    finally:
-        await deliverer.close()
-    rows = await station_rows(demo, await station_id(demo))
+    counts, rows = await _deliver_once_to(demo, clock, receiver.url.replace("/hook", "/moved"))
     assert counts.failed == len(rows) > 0 and receiver.requests == []
     assert all("HTTP 307" in (r.last_error or "") for r in rows)
